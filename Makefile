@@ -1,0 +1,39 @@
+# impulator: the two commands a user needs are `make up` (arrives with the hub) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Reinstall only when the project's metadata changes: the fast path for `make test`.
+DEV_STAMP := $(VENV)/.impulator-dev
+BENCH_STAMP := $(VENV)/.impulator-bench
+MOLECULEACE := MoleculeACE==3.0.0
+
+.PHONY: test lint typecheck pytest bench clean
+
+$(DEV_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+test: lint typecheck pytest
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check kernel_pkg tests benchmarks
+	$(VENV)/bin/ruff format --check kernel_pkg tests benchmarks
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(DEV_STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# MoleculeACE's CSVs are the benchmark's molecules; the package itself is never imported.
+$(BENCH_STAMP): $(DEV_STAMP)
+	$(PY) -m pip install -q --no-deps $(MOLECULEACE)
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/bench_science.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,34 @@
+"""Exceptions shared by every layer."""
+
+from __future__ import annotations
+
+__all__ = ["InvalidStructure"]
+
+
+class InvalidStructure(ValueError):
+    """Raised when a text cannot be turned into a chemical structure.
+
+    The message names the input (shortened when long) and the reason, in words a chemist
+    can act on. ``input`` and ``reason`` hold the two parts separately.
+
+    Example:
+        >>> from impulator import InvalidStructure
+        >>> err = InvalidStructure("C1CC", "ring bond 1 is opened but never closed")
+        >>> str(err)
+        "cannot read 'C1CC': ring bond 1 is opened but never closed"
+    """
+
+    def __init__(self, text: object, reason: str) -> None:
+        self.input = text
+        self.reason = reason
+        super().__init__(f"cannot read {shorten(text)}: {reason}")
+
+
+def shorten(text: object, limit: int = 60) -> str:
+    """Quote ``text`` for a message, cut to ``limit`` characters, control characters escaped."""
+    if not isinstance(text, str):
+        return f"a {type(text).__name__} object"
+    quoted = repr(text)
+    if len(quoted) <= limit:
+        return quoted
+    return f"{quoted[: limit - 5]}...' ({len(text)} characters)"

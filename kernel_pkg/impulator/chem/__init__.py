@@ -1,0 +1,35 @@
+"""Structures, descriptors and assay-interference alerts: pure chemistry, no I/O.
+
+Example:
+    >>> from impulator import chem
+    >>> s = chem.standardize("O=C(O)c1ccccc1O")
+    >>> chem.descriptors(s)["npol"]
+    3
+    >>> chem.interference_flags("Oc1ccccc1O").redox
+    True
+"""
+
+from impulator.chem._alerts import (
+    FLAG_NAMES,
+    SCORED_FLAGS,
+    AlertMatch,
+    InterferenceFlags,
+    alert_provenance,
+    interference_flags,
+)
+from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
+from impulator.chem._structure import Structure, as_structure, standardize
+
+__all__ = [
+    "DESCRIPTOR_NAMES",
+    "FLAG_NAMES",
+    "SCORED_FLAGS",
+    "AlertMatch",
+    "InterferenceFlags",
+    "Structure",
+    "alert_provenance",
+    "as_structure",
+    "descriptors",
+    "interference_flags",
+    "standardize",
+]

@@ -1,0 +1,74 @@
+"""Molecular descriptors (SCIENCE.md section 3), computed once per structure."""
+
+from __future__ import annotations
+
+import math
+
+from rdkit import Chem
+from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+
+from impulator.chem._structure import Structure, as_structure
+
+__all__ = ["DESCRIPTOR_NAMES", "descriptors"]
+
+#: The descriptor keys, in display order.
+DESCRIPTOR_NAMES = (
+    "mw",
+    "tpsa",
+    "nha",
+    "npol",
+    "qed",
+    "hbd",
+    "hba",
+    "logp",
+    "aromatic_rings",
+    "rotatable_bonds",
+    "ro5_violations",
+)
+
+
+def descriptors(structure_or_smiles: Structure | str | Chem.Mol) -> dict[str, float | int]:
+    """Descriptors of the standardised parent: the inputs of every efficiency index.
+
+    Keys: ``mw`` (average molecular weight, Da), ``tpsa`` (topological polar surface area,
+    Å²), ``nha`` (heavy atoms), ``npol`` (N plus O atoms), ``qed``, ``hbd`` and ``hba``
+    (Lipinski's NH+OH and N+O counts), ``logp`` (Crippen), ``aromatic_rings``,
+    ``rotatable_bonds`` and ``ro5_violations`` (mw > 500, logp > 5, hbd > 5, hba > 10).
+    A Structure keeps its descriptors: asking twice computes once.
+
+    Example:
+        >>> d = descriptors("CC(=O)Oc1ccccc1C(=O)O")
+        >>> round(d["mw"], 2), round(d["tpsa"], 2), d["nha"], d["npol"]
+        (180.16, 63.6, 13, 4)
+    """
+    structure = as_structure(structure_or_smiles)
+    cached = structure._cache.get("descriptors")
+    if cached is None:
+        cached = compute_descriptors(structure.mol)
+        structure._cache["descriptors"] = cached
+    return dict(cached)
+
+
+def compute_descriptors(mol: Chem.Mol) -> dict[str, float | int]:
+    """Descriptors of ``mol`` as it is (no standardisation, no caching)."""
+    mw = Descriptors.MolWt(mol)
+    logp = Crippen.MolLogP(mol)
+    hbd = rdMolDescriptors.CalcNumLipinskiHBD(mol)
+    hba = rdMolDescriptors.CalcNumLipinskiHBA(mol)
+    try:
+        qed = QED.qed(mol)
+    except (ValueError, RuntimeError):  # QED's property calculation fails on a few exotic parents
+        qed = math.nan
+    return {
+        "mw": mw,
+        "tpsa": rdMolDescriptors.CalcTPSA(mol),
+        "nha": mol.GetNumHeavyAtoms(),
+        "npol": sum(1 for atom in mol.GetAtoms() if atom.GetAtomicNum() in (7, 8)),
+        "qed": qed,
+        "hbd": hbd,
+        "hba": hba,
+        "logp": logp,
+        "aromatic_rings": rdMolDescriptors.CalcNumAromaticRings(mol),
+        "rotatable_bonds": rdMolDescriptors.CalcNumRotatableBonds(mol),
+        "ro5_violations": int(mw > 500) + int(logp > 5) + int(hbd > 5) + int(hba > 10),
+    }

@@ -1,0 +1,48 @@
+"""Scalars in, scalars out; arrays in, arrays out; Series in, Series out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["ArrayLike", "FloatArray", "as_float_array", "output_like", "unwrap"]
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+ArrayLike: TypeAlias = float | int | None | Sequence[Any] | FloatArray | npt.NDArray[Any] | pd.Series
+
+
+def as_float_array(values: object) -> FloatArray:
+    """``values`` as a float array; None and non-numeric entries become NaN."""
+    if values is None:
+        return np.array(np.nan)
+    if isinstance(values, pd.Series):
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        flat = pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object))), errors="coerce")
+        return flat.to_numpy(dtype=float, na_value=np.nan).reshape(np.shape(values))
+
+
+def unwrap(result: FloatArray, like: object) -> Any:
+    """Shape ``result`` like the input ``like``: a float for a scalar, a Series for a Series."""
+    if isinstance(like, pd.Series):
+        return pd.Series(np.asarray(result, dtype=float), index=like.index, name=like.name)
+    if np.ndim(result) == 0 and (like is None or np.ndim(like) == 0):
+        return float(result)
+    return np.asarray(result, dtype=float)
+
+
+def output_like(*inputs: object) -> object:
+    """The input whose kind the output takes: the first Series, else the first array, else None."""
+    for value in inputs:
+        if isinstance(value, pd.Series):
+            return value
+    for value in inputs:
+        if value is not None and np.ndim(value) > 0:
+            return value
+    return None

@@ -1,0 +1,35 @@
+"""From rows with activities and descriptors to the full results table (SCIENCE.md 4-6, 9)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impulator.science._indices import add_efficiency_indices
+from impulator.science._planes import add_cohort_statistics, add_imp_confidence, add_planes
+from impulator.science._scoring import DEFAULT_MODEL, ScoringModel, score_cohort
+
+__all__ = ["evaluate_cohort"]
+
+
+def evaluate_cohort(
+    rows: pd.DataFrame, model: str | ScoringModel = DEFAULT_MODEL, use_pdb: bool = True
+) -> pd.DataFrame:
+    """Indices, planes, cohort statistics, scores and IMP confidence for one analysis.
+
+    ``rows`` has one row per activity to score with ``pactivity``, the descriptors
+    (``tpsa``, ``mw``, ``npol``, ``nha``, ``qed``, optionally ``logp``), and optionally the
+    five scored flags and ``pdb_score``. The cohort is all of ``rows``.
+
+    Example:
+        >>> rows = pd.DataFrame({"pactivity": [6.0, 7.0, 9.5], "tpsa": [80.0, 60.0, 90.0],
+        ...                      "mw": [350.0, 320.0, 300.0], "npol": [5, 4, 6],
+        ...                      "nha": [25, 23, 21], "qed": [0.7, 0.8, 0.6]})
+        >>> table = evaluate_cohort(rows, use_pdb=False)
+        >>> table[["classification", "imp_confidence"]].iloc[2].tolist()
+        ['Strong IMP', 'Not IMP']
+    """
+    table = add_efficiency_indices(rows)
+    table = add_planes(table)
+    table = add_cohort_statistics(table)
+    table = score_cohort(table, model=model, use_pdb=use_pdb)
+    return add_imp_confidence(table)
