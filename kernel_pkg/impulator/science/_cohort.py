@@ -26,7 +26,7 @@ def evaluate_cohort(
         ...                      "nha": [25, 23, 21], "qed": [0.7, 0.8, 0.6]})
         >>> table = evaluate_cohort(rows, use_pdb=False)
         >>> table[["classification", "imp_confidence"]].iloc[2].tolist()
-        ['Strong IMP', 'Not IMP']
+        ['Weak IMP', 'Not IMP']
     """
     table = add_efficiency_indices(rows)
     table = add_planes(table)

@@ -89,7 +89,7 @@ def add_efficiency_indices(df: pd.DataFrame) -> pd.DataFrame:
     Example:
         >>> df = pd.DataFrame({"pactivity": [7.5], "tpsa": [85.2], "mw": [342.1],
         ...                    "npol": [5], "nha": [24]})
-        >>> round(add_efficiency_indices(df).loc[0, "nbei_log"], 4)
+        >>> float(round(add_efficiency_indices(df).loc[0, "nbei_log"], 4))
         8.8802
     """
     missing = [c for c in ("pactivity", "tpsa", "mw", "npol", "nha") if c not in df.columns]

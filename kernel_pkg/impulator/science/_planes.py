@@ -65,8 +65,8 @@ def add_planes(df: pd.DataFrame) -> pd.DataFrame:
     Example:
         >>> df = pd.DataFrame({"sei": [8.8028], "bei": [21.9234], "nsei": [1.5], "nbei": [0.3125],
         ...                    "tpsa": [85.2], "mw": [342.1], "npol": [5], "nha": [24]})
-        >>> round(add_planes(df).loc[0, "angle_sei_bei"], 2)
-        68.13
+        >>> float(round(add_planes(df).loc[0, "angle_sei_bei"], 2))
+        68.12
     """
     out = df.copy()
     for x, y, name, num, den, scale in (

@@ -334,7 +334,7 @@ def score_cohort(
         ...                    "qed": [0.7, 0.6, 0.8]})
         >>> scored = score_cohort(df)
         >>> scored["classification"].tolist()
-        ['Not IMP', 'Weak IMP', 'Strong IMP']
+        ['Not IMP', 'Not IMP', 'Moderate IMP']
     """
     m = get_model(model)
     missing = [c for c in ("sei", "bei", "qed") if c not in df.columns]
