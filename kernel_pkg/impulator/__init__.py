@@ -11,7 +11,7 @@ The pure core lives in :mod:`impulator.chem` (structures, descriptors, alerts) a
 Example:
     >>> import impulator
     >>> impulator.chem.standardize("CCO").inchikey
-    'LFQCEHFDNXEBFB-UHFFFAOYSA-N'
+    'LFQSCWFLJHTTHZ-UHFFFAOYSA-N'
 """
 
 from impulator import chem, science

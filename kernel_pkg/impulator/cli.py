@@ -177,4 +177,3 @@ def _table(result: dict[str, Any]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from rdkit.Chem import QED, Crippen, Descriptors
+from rdkit.Chem import QED, Crippen
 
-from impulator.chem import DESCRIPTOR_NAMES, descriptors, standardize
+from impulator.chem import DESCRIPTOR_NAMES, _descriptors, descriptors, standardize
 
 
 def test_aspirin() -> None:
@@ -51,8 +51,8 @@ def test_ro5_violations() -> None:
 def test_computed_once_per_structure(monkeypatch: pytest.MonkeyPatch) -> None:
     s = standardize("CCO")
     calls = []
-    original = Descriptors.MolWt
-    monkeypatch.setattr(Descriptors, "MolWt", lambda m: calls.append(1) or original(m))
+    original = _descriptors.mol_wt
+    monkeypatch.setattr(_descriptors, "mol_wt", lambda m: calls.append(1) or original(m))
     first = descriptors(s)
     second = descriptors(s)
     assert first == second and len(calls) == 1

@@ -36,6 +36,9 @@ def test_molblock_and_sdf_record_input() -> None:
     assert s.input_format == "molblock" and s.inchikey == ASPIRIN_KEY and s.name == "aspirin"
     sdf = block + ">  <CHEMBL_ID>\nCHEMBL25\n\n$$$$\n"
     assert standardize(sdf).inchikey == ASPIRIN_KEY
+    untitled = Chem.MolToMolBlock(Chem.MolFromSmiles("CCO"))  # empty title line
+    assert untitled.startswith("\n")
+    assert standardize(untitled).smiles == "CCO" and standardize(untitled).name is None
 
 
 def test_rdkit_mol_input() -> None:

@@ -13,8 +13,16 @@ from impulator.science import curate_activities, pactivity, to_nanomolar
 
 @pytest.mark.parametrize(
     ("unit", "factor"),
-    [("pM", 1e-3), ("nM", 1.0), ("uM", 1e3), ("µM", 1e3), ("μM", 1e3), ("mM", 1e6), ("M", 1e9),
-     (" nM ", 1.0)],
+    [
+        ("pM", 1e-3),
+        ("nM", 1.0),
+        ("uM", 1e3),
+        ("µM", 1e3),
+        ("μM", 1e3),
+        ("mM", 1e6),
+        ("M", 1e9),
+        (" nM ", 1.0),
+    ],
 )
 def test_unit_factors(unit: str, factor: float) -> None:
     assert to_nanomolar(2.0, unit) == pytest.approx(2.0 * factor)
@@ -109,8 +117,14 @@ def test_pchembl_value_is_used_when_present() -> None:
 
 def test_all_types_when_none_selected_and_missing_columns() -> None:
     minimal = pd.DataFrame(
-        {"molecule_chembl_id": ["a"], "target_chembl_id": ["t"], "standard_type": ["Potency"],
-         "standard_relation": ["="], "standard_value": [100.0], "standard_units": ["nM"]}
+        {
+            "molecule_chembl_id": ["a"],
+            "target_chembl_id": ["t"],
+            "standard_type": ["Potency"],
+            "standard_relation": ["="],
+            "standard_value": [100.0],
+            "standard_units": ["nM"],
+        }
     )
     assert len(curate_activities(minimal, activity_types=None).rows) == 1
     assert len(curate_activities(minimal).rows) == 0

@@ -98,8 +98,14 @@ positive = st.floats(min_value=0.01, max_value=1e4, allow_nan=False)
 pact = st.floats(min_value=0.1, max_value=14, allow_nan=False)
 
 
-@given(p=pact, k=st.floats(min_value=0.1, max_value=10), tpsa=positive, mw=positive,
-       npol=st.integers(1, 60), nha=st.integers(1, 200))
+@given(
+    p=pact,
+    k=st.floats(min_value=0.1, max_value=10),
+    tpsa=positive,
+    mw=positive,
+    npol=st.integers(1, 60),
+    nha=st.integers(1, 200),
+)
 def test_indices_scale_linearly_with_pactivity(
     p: float, k: float, tpsa: float, mw: float, npol: int, nha: int
 ) -> None:

@@ -29,7 +29,9 @@ def test_planes_of_reference_example() -> None:
     row = table.iloc[0]
     assert row["modulus_sei_bei"] == pytest.approx(math.hypot(8.8028, 21.9234), abs=1e-3)
     assert row["slope_sei_bei"] == pytest.approx(10 * 85.2 / 342.1)
-    assert row["angle_sei_bei"] == pytest.approx(math.degrees(math.atan2(21.9234, 8.8028)), abs=1e-3)
+    assert row["angle_sei_bei"] == pytest.approx(
+        math.degrees(math.atan2(21.9234, 8.8028)), abs=1e-3
+    )
     assert row["modulus_nsei_nbei"] == pytest.approx(math.hypot(1.5, 0.3125))
     assert row["angle_nsei_nbei"] == pytest.approx(math.degrees(math.atan2(0.3125, 1.5)))
     assert row["slope_nsei_nbei"] == pytest.approx(5 / 24)
@@ -74,11 +76,21 @@ def test_angle_equals_arctan_of_slope(tpsa: float, mw: float, p: float) -> None:
 @pytest.mark.parametrize(
     ("angle", "label"),
     [
-        (45.0, "excellent"), (40.0, "excellent"), (50.0, "excellent"),
-        (35.0, "good"), (30.0, "good"), (55.0, "good"), (60.0, "good"),
-        (25.0, "fair"), (20.0, "fair"), (65.0, "fair"), (70.0, "fair"),
-        (19.9, "poor (too hydrophobic)"), (0.0, "poor (too hydrophobic)"),
-        (70.1, "poor (too polar)"), (89.0, "poor (too polar)"),
+        (45.0, "excellent"),
+        (40.0, "excellent"),
+        (50.0, "excellent"),
+        (35.0, "good"),
+        (30.0, "good"),
+        (55.0, "good"),
+        (60.0, "good"),
+        (25.0, "fair"),
+        (20.0, "fair"),
+        (65.0, "fair"),
+        (70.0, "fair"),
+        (19.9, "poor (too hydrophobic)"),
+        (0.0, "poor (too hydrophobic)"),
+        (70.1, "poor (too polar)"),
+        (89.0, "poor (too polar)"),
         (float("nan"), "unknown"),
     ],
 )
@@ -107,7 +119,8 @@ def test_iqr_outliers_upper_tail_only() -> None:
     q1, q3 = np.percentile([-100, 1, 2, 3, 4, 5, 100], [25, 75])
     flags = iqr_outliers(x)
     assert flags.tolist() == [False, False, False, False, False, False, True, False]
-    assert 100 > q3 + 1.5 * (q3 - q1) and -100 < q1 - 1.5 * (q3 - q1)
+    assert q3 + 1.5 * (q3 - q1) < 100
+    assert q1 - 1.5 * (q3 - q1) > -100
 
 
 def test_iqr_outliers_edge_cases() -> None:

@@ -48,8 +48,13 @@ def test_imp4_worked_example() -> None:
     distance = distance_score(28.97, best=38.2)
     angle = angle_score(50.3)
     interference = interference_score(
-        {"pains": False, "aggregator": False, "redox": False, "fluorescence": False,
-         "thiol_reactive": True}
+        {
+            "pains": False,
+            "aggregator": False,
+            "redox": False,
+            "fluorescence": False,
+            "thiol_reactive": True,
+        }
     )
     pdb = pdb_score([1.5] * 4 + [2.5] * 3 + [3.5])
     assert _close(efficiency, 0.676, 3)
@@ -57,14 +62,16 @@ def test_imp4_worked_example() -> None:
     assert _close(angle, 0.882, 3)
     assert _close(interference, 0.200, 3)
     assert _close(pdb, 0.922, 3)
-    s = score_components(efficiency, angle, distance, qed=0.72, pdb=pdb,
-                         interference=interference, model="imp-4")
+    s = score_components(
+        efficiency, angle, distance, qed=0.72, pdb=pdb, interference=interference, model="imp-4"
+    )
     assert _close(s["base_score"], 0.6642, 4)
     assert _close(s["qed_multiplier"], 0.93, 2)
     assert _close(s["final_score"], 0.6177, 4)
     assert classify(s["final_score"]) == ("Moderate IMP", 3)
-    contributions = sum(s[f"{c}_contribution"] for c in ("efficiency", "angle", "distance",
-                                                          "pdb", "interference"))
+    contributions = sum(
+        s[f"{c}_contribution"] for c in ("efficiency", "angle", "distance", "pdb", "interference")
+    )
     assert contributions == pytest.approx(s["final_score"])
 
 
@@ -90,8 +97,9 @@ def test_oqpla2_weights_with_and_without_pdb() -> None:
 
 def test_imp4_ignores_pdb_when_off_without_renormalising() -> None:
     on = score_components(0.5, 0.5, 0.5, qed=1.0, pdb=1.0, interference=0.0, model="imp-4")
-    off = score_components(0.5, 0.5, 0.5, qed=1.0, pdb=1.0, interference=0.0, model="imp-4",
-                           use_pdb=False)
+    off = score_components(
+        0.5, 0.5, 0.5, qed=1.0, pdb=1.0, interference=0.0, model="imp-4", use_pdb=False
+    )
     assert on["base_score"] - off["base_score"] == pytest.approx(0.05)
     assert off["base_score"] == pytest.approx(0.45 * 0.5 + 0.2 * 0.5 + 0.15 * 0.5)
     assert off["weight_pdb"] == 0.0
@@ -102,18 +110,24 @@ def test_nan_component_makes_the_row_invalid() -> None:
     assert math.isnan(s["final_score"])
     assert classify(s["final_score"]) == ("Invalid", None)
     # A component the model does not weigh cannot invalidate it.
-    s = score_components(0.5, 0.5, 0.5, qed=0.5, pdb=0.5, interference=float("nan"),
-                         model="oqpla-2")
+    s = score_components(
+        0.5, 0.5, 0.5, qed=0.5, pdb=0.5, interference=float("nan"), model="oqpla-2"
+    )
     assert not math.isnan(s["final_score"])
 
 
 @pytest.mark.parametrize(
     ("score", "label", "priority"),
     [
-        (1.0, "Exceptional IMP", 1), (0.9, "Exceptional IMP", 1),
-        (0.8999, "Strong IMP", 2), (0.7, "Strong IMP", 2),
-        (0.5, "Moderate IMP", 3), (0.3, "Weak IMP", 4), (0.2999, "Not IMP", 5),
-        (0.0, "Not IMP", 5), (float("nan"), "Invalid", None),
+        (1.0, "Exceptional IMP", 1),
+        (0.9, "Exceptional IMP", 1),
+        (0.8999, "Strong IMP", 2),
+        (0.7, "Strong IMP", 2),
+        (0.5, "Moderate IMP", 3),
+        (0.3, "Weak IMP", 4),
+        (0.2999, "Not IMP", 5),
+        (0.0, "Not IMP", 5),
+        (float("nan"), "Invalid", None),
     ],
 )
 def test_bands_are_left_inclusive(score: float, label: str, priority: int | None) -> None:
@@ -170,10 +184,22 @@ def test_score_cohort_columns_and_consistency(model: str) -> None:
     df = _cohort(50)
     out = score_cohort(df, model=model)
     expected = {
-        "efficiency_score", "angle_score", "distance_score", "interference_score", "base_score",
-        "qed_multiplier", "final_score", "classification", "priority", "scoring_model",
-        "efficiency_contribution", "angle_contribution", "distance_contribution",
-        "pdb_contribution", "interference_contribution", "invalid_reason",
+        "efficiency_score",
+        "angle_score",
+        "distance_score",
+        "interference_score",
+        "base_score",
+        "qed_multiplier",
+        "final_score",
+        "classification",
+        "priority",
+        "scoring_model",
+        "efficiency_contribution",
+        "angle_contribution",
+        "distance_contribution",
+        "pdb_contribution",
+        "interference_contribution",
+        "invalid_reason",
     }
     assert expected <= set(out.columns)
     assert (out["scoring_model"] == model).all()
@@ -201,7 +227,9 @@ def test_score_cohort_efficiency_is_mean_over_available_metrics() -> None:
     out = score_cohort(df, use_pdb=False)
     from impulator.science import zscores
 
-    n = {m: normalised_efficiency(zscores(df[m].to_numpy())) for m in ("sei", "bei", "nsei", "nbei")}
+    n = {
+        m: normalised_efficiency(zscores(df[m].to_numpy())) for m in ("sei", "bei", "nsei", "nbei")
+    }
     expected = np.mean([n["sei"][3], n["bei"][3], n["nbei"][3]])
     assert out.loc[3, "efficiency_score"] == pytest.approx(expected)
     imp = score_cohort(df, model="imp-4", use_pdb=False)
@@ -250,9 +278,11 @@ def test_score_cohort_ten_thousand_rows() -> None:
         assert len(out) == 10_000
         finals = out["final_score"].to_numpy()
         assert np.all((finals >= 0) & (finals <= 1))
-        assert out["classification"].isin(
-            ["Exceptional IMP", "Strong IMP", "Moderate IMP", "Weak IMP", "Not IMP"]
-        ).all()
+        assert (
+            out["classification"]
+            .isin(["Exceptional IMP", "Strong IMP", "Moderate IMP", "Weak IMP", "Not IMP"])
+            .all()
+        )
 
 
 finite_or_nan = st.one_of(st.floats(min_value=0, max_value=200), st.just(float("nan")))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 from rdkit import Chem
-from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+from rdkit.Chem import rdMolDescriptors
 
+from impulator.chem._rdkit import mol_wt, qed
 from impulator.chem._structure import Structure, as_structure
 
 __all__ = ["DESCRIPTOR_NAMES", "descriptors"]
@@ -51,20 +52,20 @@ def descriptors(structure_or_smiles: Structure | str | Chem.Mol) -> dict[str, fl
 
 def compute_descriptors(mol: Chem.Mol) -> dict[str, float | int]:
     """Descriptors of ``mol`` as it is (no standardisation, no caching)."""
-    mw = Descriptors.MolWt(mol)
-    logp = Crippen.MolLogP(mol)
+    mw = mol_wt(mol)
+    logp = rdMolDescriptors.CalcCrippenDescriptors(mol)[0]  # = Crippen.MolLogP
     hbd = rdMolDescriptors.CalcNumLipinskiHBD(mol)
     hba = rdMolDescriptors.CalcNumLipinskiHBA(mol)
     try:
-        qed = QED.qed(mol)
+        drug_likeness = qed(mol)
     except (ValueError, RuntimeError):  # QED's property calculation fails on a few exotic parents
-        qed = math.nan
+        drug_likeness = math.nan
     return {
         "mw": mw,
         "tpsa": rdMolDescriptors.CalcTPSA(mol),
         "nha": mol.GetNumHeavyAtoms(),
         "npol": sum(1 for atom in mol.GetAtoms() if atom.GetAtomicNum() in (7, 8)),
-        "qed": qed,
+        "qed": drug_likeness,
         "hbd": hbd,
         "hba": hba,
         "logp": logp,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chembl_structure_pipeline import standardizer
 from rdkit import Chem, rdBase
 
-from impulator._errors import InvalidStructure
+from impulator._errors import InvalidStructure, shorten
+from impulator.chem._rdkit import inchi_to_inchikey, mol_to_inchi
 
 __all__ = [
     "MAX_HEAVY_ATOMS",
@@ -34,6 +36,8 @@ _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
 _CHEMBL_ID = re.compile(r"^CHEMBL\d+$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+_SDF_DELIMITER = re.compile(r"^\$\$\$\$[ \t]*\r?(?:\n|$)", re.MULTILINE)
+_ECHOED_INPUT = re.compile(r"\s*(for input|while parsing):.*$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,10 +104,10 @@ def standardize(text: str | Chem.Mol) -> Structure:
     Example:
         >>> standardize("OC(=O)c1ccccc1O").inchikey
         'YGSDEFSMJLZEOE-UHFFFAOYSA-N'
-        >>> standardize("C1CC")
+        >>> standardize("C1CC")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        impulator._errors.InvalidStructure: cannot read 'C1CC': ring bond 1 is opened but never closed
+        impulator._errors.InvalidStructure: cannot read 'C1CC': ring bond 1 is opened but never...
     """
     if isinstance(text, Chem.Mol):
         return _standardize_mol(text, Chem.MolToSmiles(text), "mol", None)
@@ -157,12 +161,14 @@ def _read(text: str) -> tuple[Chem.Mol, InputFormat, str | None]:
 
 
 def _read_record(text: str) -> tuple[Chem.Mol, str | None]:
-    records = [r for r in text.split("$$$$") if r.strip()]
+    # The delimiter consumes its own line break, so each record starts at its (maybe empty)
+    # title line: a molfile's first three lines are a header and must not be stripped.
+    records = [r for r in _SDF_DELIMITER.split(text) if r.strip()]
     if len(records) != 1:
         raise InvalidStructure(
             text, f"it holds {len(records)} SDF records; give one structure at a time"
         )
-    block = records[0].lstrip("\r\n")
+    block = records[0]
     if "M  END" not in block:
         raise InvalidStructure(text, "a molfile record must end with 'M  END'")
     block = block[: block.index("M  END") + len("M  END")]
@@ -171,8 +177,9 @@ def _read_record(text: str) -> tuple[Chem.Mol, str | None]:
     return mol, title or None
 
 
-def _parse(reader: Any, data: str, text: str, kind: str) -> Chem.Mol:
-    with rdBase.CaptureErrorLog() as capture:
+def _parse(reader: Callable[[str], Chem.Mol | None], data: str, text: str, kind: str) -> Chem.Mol:
+    # Warnings are silenced (they would flood a notebook); errors are captured for the message.
+    with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as capture:
         try:
             mol = reader(data)
         except Exception as exc:  # RDKit raises from C++ for some malformed records
@@ -213,10 +220,17 @@ def explain_rdkit_error(log: str, kind: str = "SMILES") -> str:
         return "a branch ')' is closed but was never opened"
     if m := re.search(r"check for mistakes around position (\d+)", text):
         return f"{kind} syntax error around character {m[1]}"
+    if m := re.search(
+        r"ring closure (\d+) duplicates bond between atom (\d+) and atom (\d+)", text
+    ):
+        first, second = int(m[2]) + 1, int(m[3]) + 1
+        return f"ring bond {m[1]} joins atoms {first} and {second}, which are already bonded"
     if "Duplicated ring closure" in text:
         return "a ring closes on the atom that opened it"
     if lines:
-        return f"RDKit cannot read this {kind}: {lines[0]}"
+        # RDKit repeats the input in its messages: the caller's message already names it.
+        first_line = _ECHOED_INPUT.sub("", lines[0]).removeprefix("SMILES Parse Error: ")
+        return f"RDKit cannot read this {kind}: {shorten(first_line, 120).strip(chr(39))}"
     return f"RDKit cannot read this {kind}"
 
 
@@ -228,9 +242,7 @@ def _unclosed_ring_digits(smiles: str) -> str:
     return ", ".join(label for label, n in counts.items() if n % 2)
 
 
-def _standardize_mol(
-    mol: Chem.Mol, text: str, fmt: InputFormat, name: str | None
-) -> Structure:
+def _standardize_mol(mol: Chem.Mol, text: str, fmt: InputFormat, name: str | None) -> Structure:
     heavy = mol.GetNumHeavyAtoms()
     if heavy > MAX_HEAVY_ATOMS:
         raise InvalidStructure(
@@ -242,12 +254,12 @@ def _standardize_mol(
         raise InvalidStructure(
             text, "it contains dummy atoms or attachment points (*); give a whole molecule"
         )
-    with rdBase.CaptureErrorLog() as capture:
+    with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as capture:
         try:
             parent, excluded = standardizer.get_parent_mol(standardizer.standardize_mol(mol))
             Chem.SanitizeMol(parent)
             smiles = Chem.MolToSmiles(parent)
-            inchi = Chem.MolToInchi(parent) or ""
+            inchi = mol_to_inchi(parent) or ""
         except Exception as exc:
             raise InvalidStructure(text, f"standardisation failed: {exc}") from None
     if parent.GetNumAtoms() == 0:
@@ -261,7 +273,7 @@ def _standardize_mol(
         mol=parent,
         smiles=smiles,
         inchi=inchi,
-        inchikey=Chem.InchiToInchiKey(inchi),
+        inchikey=inchi_to_inchikey(inchi),
         name=name,
         excluded=bool(excluded),
     )

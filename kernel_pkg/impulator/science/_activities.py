@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
-from impulator.science._arrays import ArrayLike, FloatArray, as_float_array, unwrap
+from impulator.science._arrays import ArrayLike, FloatArray, as_float_array, ndim, unwrap
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -73,7 +73,7 @@ def nanomolar_factor(unit: object) -> float:
     return UNIT_FACTORS.get(unit.strip(), float("nan"))
 
 
-def to_nanomolar(value: ArrayLike, unit: object | Iterable[object]) -> float | FloatArray:
+def to_nanomolar(value: ArrayLike, unit: object) -> Any:
     """Convert concentrations to nM; NaN where the unit cannot be converted.
 
     ``unit`` is one unit for all values, or one per value.
@@ -85,14 +85,15 @@ def to_nanomolar(value: ArrayLike, unit: object | Iterable[object]) -> float | F
         [0.001, 1000000.0, nan]
     """
     values = as_float_array(value)
-    if isinstance(unit, str) or unit is None or np.ndim(unit) == 0:
+    if isinstance(unit, str) or ndim(unit) == 0:
         factors: FloatArray | float = nanomolar_factor(unit)
     else:
-        factors = np.array([nanomolar_factor(u) for u in unit], dtype=float)  # type: ignore[union-attr]
+        units = cast(Iterable[object], unit)
+        factors = np.array([nanomolar_factor(u) for u in units], dtype=np.float64)
     return unwrap(values * factors, value)
 
 
-def pactivity(value_nm: ArrayLike) -> float | FloatArray:
+def pactivity(value_nm: ArrayLike) -> Any:
     """pActivity = 9 - log10(value in nM); NaN for values <= 0 or missing.
 
     Example:
@@ -189,7 +190,9 @@ def curate_activities(
 
     if activity_types is not None:
         selected = {t.strip().lower() for t in activity_types}
-        drop("activity_type", ~df["standard_type"].astype(str).str.strip().str.lower().isin(selected))
+        drop(
+            "activity_type", ~df["standard_type"].astype(str).str.strip().str.lower().isin(selected)
+        )
     drop("missing_value", df["standard_value"].isna())
     drop("unit", df["value_nm"].isna())
     drop("non_positive", df["value_nm"] <= 0)
@@ -204,7 +207,9 @@ def curate_activities(
     computed = np.asarray(pactivity(df["value_nm"].to_numpy()), dtype=float)
     given = df["pchembl_value"].to_numpy(dtype=float)
     has_pchembl = ~np.isnan(given)
-    disagreements = int(np.sum(np.abs(given[has_pchembl] - computed[has_pchembl]) > PCHEMBL_TOLERANCE + 1e-9))
+    disagreements = int(
+        np.sum(np.abs(given[has_pchembl] - computed[has_pchembl]) > PCHEMBL_TOLERANCE + 1e-9)
+    )
     df["pactivity"] = np.where(has_pchembl, given, computed)
 
     records_in = len(records)

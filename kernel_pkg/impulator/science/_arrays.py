@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["ArrayLike", "FloatArray", "as_float_array", "output_like", "unwrap"]
+__all__ = ["ArrayLike", "FloatArray", "as_float_array", "ndim", "output_like", "unwrap"]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
-ArrayLike: TypeAlias = float | int | None | Sequence[Any] | FloatArray | npt.NDArray[Any] | pd.Series
+ArrayLike: TypeAlias = (
+    float | int | Sequence[Any] | FloatArray | npt.NDArray[Any] | pd.Series | None
+)
 
 
 def as_float_array(values: object) -> FloatArray:
@@ -25,14 +27,14 @@ def as_float_array(values: object) -> FloatArray:
         return np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         flat = pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object))), errors="coerce")
-        return flat.to_numpy(dtype=float, na_value=np.nan).reshape(np.shape(values))
+        return flat.to_numpy(dtype=float, na_value=np.nan).reshape(np.shape(cast(Any, values)))
 
 
 def unwrap(result: FloatArray, like: object) -> Any:
     """Shape ``result`` like the input ``like``: a float for a scalar, a Series for a Series."""
     if isinstance(like, pd.Series):
         return pd.Series(np.asarray(result, dtype=float), index=like.index, name=like.name)
-    if np.ndim(result) == 0 and (like is None or np.ndim(like) == 0):
+    if np.ndim(result) == 0 and (like is None or ndim(like) == 0):
         return float(result)
     return np.asarray(result, dtype=float)
 
@@ -43,6 +45,11 @@ def output_like(*inputs: object) -> object:
         if isinstance(value, pd.Series):
             return value
     for value in inputs:
-        if value is not None and np.ndim(value) > 0:
+        if value is not None and ndim(value) > 0:
             return value
     return None
+
+
+def ndim(value: object) -> int:
+    """Number of dimensions of anything (0 for scalars and None)."""
+    return int(np.ndim(cast(Any, value)))

@@ -17,7 +17,7 @@ FULL_COUNT = 5
 
 
 def resolution_bin(resolution: float | None) -> str | None:
-    """"high" below 2.0 Å, "medium" from 2.0 to 3.0 Å, "poor" above; None when unknown.
+    """ "high" below 2.0 Å, "medium" from 2.0 to 3.0 Å, "poor" above; None when unknown.
 
     Example:
         >>> resolution_bin(1.8), resolution_bin(3.0), resolution_bin(None)

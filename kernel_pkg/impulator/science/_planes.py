@@ -204,7 +204,7 @@ def imp_confidence(imp_candidate: ArrayLike, final_score: ArrayLike) -> Any:
 
 
 def add_imp_confidence(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``df`` with ``imp_confidence`` from ``imp_candidate`` and ``final_score``."""
+    """Return a copy of ``df`` with ``imp_confidence`` (from ``imp_candidate``, ``final_score``)."""
     out = df.copy()
     out["imp_confidence"] = imp_confidence(
         out["imp_candidate"].to_numpy(dtype=bool), out["final_score"].to_numpy(dtype=float)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from impulator.science._arrays import ArrayLike, as_float_array, output_like, unwrap
-from impulator.science._planes import COHORT_METRICS, plane_geometry, zscores
+from impulator.science._planes import plane_geometry, zscores
 
 __all__ = [
     "BANDS",
@@ -297,9 +297,9 @@ def classify(final_score: ArrayLike) -> tuple[Any, Any]:
     s = np.atleast_1d(as_float_array(final_score))
     conditions = [np.isnan(s)] + [s >= lower - _BAND_EPS for lower, _, _ in BANDS]
     labels = np.select(conditions, [INVALID] + [label for _, label, _ in BANDS], default=NOT_IMP)
-    priority = np.select(
-        conditions[1:], [p for _, _, p in BANDS], default=NOT_IMP_PRIORITY
-    ).astype(float)
+    priority = np.select(conditions[1:], [p for _, _, p in BANDS], default=NOT_IMP_PRIORITY).astype(
+        float
+    )
     priority[np.isnan(s)] = np.nan
     priorities = pd.array(priority, dtype="Int64")
     if np.ndim(as_float_array(final_score)) == 0 and not isinstance(final_score, pd.Series):
@@ -383,7 +383,7 @@ def score_cohort(
 
 def _invalid_reasons(out: pd.DataFrame, m: ScoringModel) -> list[str]:
     explanations = {
-        "efficiency": "no efficiency index (pActivity, TPSA, MW, N+O or heavy atoms missing or zero)",
+        "efficiency": "no efficiency index (pActivity, TPSA, MW, N+O or heavy atoms missing)",
         "angle": "no SEI-BEI angle (TPSA or MW missing or zero)",
         "distance": "no SEI-BEI modulus (TPSA or MW missing or zero)",
         "interference": "interference flags unknown",

@@ -1,0 +1,94 @@
+"""The names users and other code depend on. Changing them is a decision, not an accident."""
+
+from __future__ import annotations
+
+import types
+
+import impulator
+from impulator import chem, science
+
+EXPECTED = {
+    impulator: {"InvalidStructure", "__version__", "chem", "science"},
+    chem: {
+        "DESCRIPTOR_NAMES",
+        "FLAG_NAMES",
+        "SCORED_FLAGS",
+        "AlertMatch",
+        "InterferenceFlags",
+        "Structure",
+        "alert_provenance",
+        "as_structure",
+        "descriptors",
+        "interference_flags",
+        "standardize",
+    },
+    science: {
+        "BANDS",
+        "COHORT_METRICS",
+        "COMPONENTS",
+        "CURATION_MODES",
+        "DEFAULT_ACTIVITY_TYPES",
+        "DEFAULT_MODEL",
+        "INDEX_NAMES",
+        "MODELS",
+        "UNIT_FACTORS",
+        "Curation",
+        "PdbEvidence",
+        "ScoringModel",
+        "add_cohort_statistics",
+        "add_efficiency_indices",
+        "add_imp_confidence",
+        "add_planes",
+        "angle_label",
+        "angle_score",
+        "classify",
+        "curate_activities",
+        "distance_score",
+        "efficiency_indices",
+        "evaluate_cohort",
+        "get_model",
+        "imp_confidence",
+        "interference_score",
+        "iqr_outliers",
+        "normalised_efficiency",
+        "pactivity",
+        "pdb_evidence",
+        "pdb_score",
+        "plane_geometry",
+        "resolution_bin",
+        "score_cohort",
+        "score_components",
+        "to_nanomolar",
+        "zscores",
+    },
+}
+
+
+def test_exported_names() -> None:
+    for module, names in EXPECTED.items():
+        assert set(module.__all__) == names, module.__name__
+        for name in names:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_no_accidental_public_names() -> None:
+    """Everything public is in __all__; the rest lives in private modules."""
+    for module in EXPECTED:
+        # Submodules (impulator.cli, ...) become attributes once imported: not exports.
+        public = {
+            n
+            for n in dir(module)
+            if not n.startswith("_") and not isinstance(getattr(module, n), types.ModuleType)
+        }
+        assert public <= set(module.__all__), module.__name__
+
+
+def test_invalid_structure_is_a_value_error() -> None:
+    assert issubclass(impulator.InvalidStructure, ValueError)
+
+
+def test_pure_core_imports_no_io_layers() -> None:
+    import sys
+
+    forbidden = {"sqlalchemy", "requests", "httpx", "psycopg", "chembl_webresource_client"}
+    assert not forbidden & set(sys.modules)
