@@ -1,0 +1,84 @@
+"""The benchmark script runs end to end on a few molecules and prints what it promises.
+
+Speed is measured in benchmarks/, never asserted here: no wall-clock limit, no ratio check.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "moleculeace_sample.csv"
+FEW = ["--limit", "20", "--baseline-limit", "5", "--repeats", "1"]
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    path = ROOT / "benchmarks" / "bench_science.py"
+    spec = importlib.util.spec_from_file_location("bench_science", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being created
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_prints_both_rates_and_the_ratio(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main([*FEW, "--data", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    rate = (
+        r"\s+[\d.]+ molecules/s \(median of 1, min-max [\d.]+-[\d.]+\); {n} molecules, \d+ invalid"
+    )
+    assert re.search(r"^impulator:" + rate.format(n=20), out, re.MULTILINE)
+    assert re.search(r"^naive:" + rate.format(n=5), out, re.MULTILINE)
+    assert re.search(
+        r"^speedup: [\d.]+x \(impulator vs naive per-molecule catalogues\)$", out, re.MULTILINE
+    )
+    assert re.search(r"^impulator [\w.+-]+, RDKit [\w.+-]+$", out, re.MULTILINE)
+    assert "reference speedup:" in out
+
+
+def test_json_output(bench: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main([*FEW, "--data", str(SAMPLE), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["impulator"]["molecules"] == 20
+    assert result["naive"]["molecules"] == 5
+    assert result["impulator"]["invalid"] == 0  # the sample is all valid ChEMBL structures
+    assert result["speedup"] > 0
+    assert result["data"]["unique_smiles"] == 299
+
+
+def test_falls_back_to_the_sample_with_a_note(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(name: str) -> importlib.metadata.Distribution:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    molecules = bench.load_molecules(None)
+    assert "is not installed" in capsys.readouterr().err
+    assert molecules.source.endswith("moleculeace_sample.csv")
+    assert len(molecules.smiles) == 299
+
+
+def test_sample_is_deterministic(bench: ModuleType) -> None:
+    smiles = [f"C{'C' * i}O" for i in range(50)]
+    assert bench.sample(smiles, 10) == bench.sample(list(reversed(smiles)), 10)
+    assert len(bench.sample(smiles, 500)) == 50
+
+
+def test_sample_csv_shape() -> None:
+    header = SAMPLE.read_text(encoding="utf-8").splitlines()[0]
+    assert header == "smiles,value_nm,target_chembl_id,activity_type,cliff_mol"
+    assert SAMPLE.stat().st_size < 60_000
