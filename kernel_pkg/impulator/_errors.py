@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidStructure"]
+__all__ = ["InvalidStructure", "SourceError", "SourceUnavailable", "UnknownCompound"]
 
 
 class InvalidStructure(ValueError):
@@ -32,3 +32,15 @@ def shorten(text: object, limit: int = 60) -> str:
     if len(quoted) <= limit:
         return quoted
     return f"{quoted[: limit - 5]}...' ({len(text)} characters)"
+
+
+class SourceError(RuntimeError):
+    """A bioactivity or structure source could not answer. The message says what to do."""
+
+
+class SourceUnavailable(SourceError):
+    """A source cannot be reached (network down, server gone, file missing or corrupted)."""
+
+
+class UnknownCompound(SourceError, LookupError):
+    """A name, ChEMBL id, synonym or InChIKey that the source does not know."""
