@@ -4,9 +4,9 @@ registry file written by ``impulator data ...`` commands, then defaults.
 | variable | meaning | default |
 |---|---|---|
 | ``IMPULATOR_DATA_DIR`` | demo database, indexes, caches, the registry | the user data dir |
-| ``IMPULATOR_CHEMBL_URL`` | SQLAlchemy URL of a ChEMBL dump (SQLite or PostgreSQL) | registry, else demo |
+| ``IMPULATOR_CHEMBL_URL`` | SQLAlchemy URL of a ChEMBL dump (SQLite, PostgreSQL) | registry |
 | ``IMPULATOR_CHEMBL_INDEX`` | FPSim2 index of that dump | registry, else beside it |
-| ``IMPULATOR_WEB_CACHE`` | one cache directory shared by everyone on a hub | ``DATA_DIR/web-cache`` |
+| ``IMPULATOR_WEB_CACHE`` | one cache directory shared by a whole hub | ``DATA_DIR/web-cache`` |
 | ``IMPULATOR_PDB_INDEX_DIR`` | folder with wwPDB ``cc-to-pdb.tdd`` and ``resolu.idx`` | none |
 | ``IMPULATOR_PDB_SOURCE`` | ``auto``, ``ccd``, ``local``, ``rcsb`` or ``none`` | ``auto`` |
 | ``IMPULATOR_OFFLINE`` | ``1``: never try the web sources | ``0`` |
