@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 
 import impulator
@@ -10,10 +12,12 @@ from impulator import chem, science
 EXPECTED = {
     impulator: {
         "InvalidStructure",
+        "Report",
         "SourceError",
         "SourceUnavailable",
         "UnknownCompound",
         "__version__",
+        "analyze",
         "chem",
         "science",
     },
@@ -96,7 +100,17 @@ def test_invalid_structure_is_a_value_error() -> None:
 
 
 def test_pure_core_imports_no_io_layers() -> None:
-    import sys
+    """chem and science do no I/O: importing them loads no database or network library."""
+    code = (
+        "import sys, impulator.chem, impulator.science; "
+        "bad = {'sqlalchemy', 'requests', 'httpx', 'psycopg', 'FPSim2', 'tables', "
+        "'chembl_webresource_client'} & set(sys.modules); print(sorted(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
-    forbidden = {"sqlalchemy", "requests", "httpx", "psycopg", "chembl_webresource_client"}
-    assert not forbidden & set(sys.modules)
+
+def test_analyze_is_importable_from_the_top() -> None:
+    from impulator.pipeline import Report, analyze
+
+    assert impulator.analyze is analyze and impulator.Report is Report

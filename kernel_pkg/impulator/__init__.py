@@ -14,16 +14,33 @@ Example:
     'LFQSCWFLJHTTHZ-UHFFFAOYSA-N'
 """
 
+import typing as _typing
+
 from impulator import chem, science
 from impulator._errors import InvalidStructure, SourceError, SourceUnavailable, UnknownCompound
 from impulator._version import __version__
 
+if _typing.TYPE_CHECKING:
+    from impulator.pipeline import Report, analyze
+
 __all__ = [
     "InvalidStructure",
+    "Report",
     "SourceError",
     "SourceUnavailable",
     "UnknownCompound",
     "__version__",
+    "analyze",
     "chem",
     "science",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # The pipeline pulls in databases and indexes: import it on first use, so that
+    # `import impulator.chem` stays pure and fast.
+    if name in ("analyze", "Report"):
+        from impulator import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'impulator' has no attribute {name!r}")

@@ -4,7 +4,8 @@ registry file written by ``impulator data ...`` commands, then defaults.
 | variable | meaning | default |
 |---|---|---|
 | ``IMPULATOR_DATA_DIR`` | demo database, indexes, caches, the registry | the user data dir |
-| ``IMPULATOR_CHEMBL_URL`` | SQLAlchemy URL of a ChEMBL dump (SQLite, PostgreSQL) | registry |
+| ``IMPULATOR_CHEMBL_SOURCE`` | auto, local, demo, web | ``auto``: dump, else demo |
+| ``IMPULATOR_CHEMBL_URL`` | SQLAlchemy URL of a ChEMBL dump (SQLite, PostgreSQL) | none |
 | ``IMPULATOR_CHEMBL_INDEX`` | FPSim2 index of that dump | registry, else beside it |
 | ``IMPULATOR_WEB_CACHE`` | one cache directory shared by a whole hub | ``DATA_DIR/web-cache`` |
 | ``IMPULATOR_PDB_INDEX_DIR`` | folder with wwPDB ``cc-to-pdb.tdd`` and ``resolu.idx`` | none |
@@ -26,6 +27,7 @@ __all__ = ["REGISTRY_FILE", "Settings", "get_settings", "read_registry", "write_
 
 REGISTRY_FILE = "sources.json"
 PDB_SOURCES = ("auto", "ccd", "local", "rcsb", "none")
+CHEMBL_SOURCES = ("auto", "local", "demo", "web")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Settings:
     """Resolved settings. Build with :func:`get_settings`; every field is documented above."""
 
     data_dir: Path
+    chembl_source: str
     chembl_url: str | None
     chembl_release: str | None
     chembl_index: Path | None
@@ -69,13 +72,11 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
     registry = read_registry(data_dir).get("chembl", {})
     chembl_url = env.get("IMPULATOR_CHEMBL_URL") or registry.get("url")
     index = _path(env.get("IMPULATOR_CHEMBL_INDEX")) or _path(registry.get("index"))
-    pdb_source = env.get("IMPULATOR_PDB_SOURCE", "auto").strip().lower()
-    if pdb_source not in PDB_SOURCES:
-        raise ValueError(
-            f"IMPULATOR_PDB_SOURCE={pdb_source!r}: choose one of {', '.join(PDB_SOURCES)}"
-        )
+    pdb_source = _choice(env, "IMPULATOR_PDB_SOURCE", PDB_SOURCES)
+    chembl_source = _choice(env, "IMPULATOR_CHEMBL_SOURCE", CHEMBL_SOURCES)
     return Settings(
         data_dir=data_dir,
+        chembl_source=chembl_source,
         chembl_url=chembl_url,
         chembl_release=registry.get("release") if chembl_url == registry.get("url") else None,
         chembl_index=index,
@@ -84,6 +85,13 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         pdb_source=pdb_source,
         offline=env.get("IMPULATOR_OFFLINE", "0").strip().lower() in {"1", "true", "yes"},
     )
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "auto").strip().lower() or "auto"
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+    return value
 
 
 def read_registry(data_dir: Path) -> dict[str, Any]:

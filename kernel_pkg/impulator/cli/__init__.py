@@ -1,0 +1,56 @@
+"""The ``impulator`` command line.
+
+    impulator descriptors|flags STRUCTURE [--json]
+    impulator indices STRUCTURE --pactivity 7.5 [--json]
+    impulator analyze QUERY [--similarity 0.8] [--model imp-4] [--json | --csv OUT]
+    impulator data build-demo | load-chembl PATH | index | status
+
+Exit status: 0 done; 2 invalid input (one line says why); 3 the query has no neighbours (the
+availability probe is printed); 4 a source is unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from impulator._errors import SourceError, SourceUnavailable, UnknownCompound
+from impulator._version import __version__
+from impulator.cli import _analyze, _chem, _data
+from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation tools)."""
+    parser = argparse.ArgumentParser(
+        prog="impulator",
+        description="Ligand efficiency, interference flags and IMP scores for compounds.",
+    )
+    parser.add_argument("--version", action="version", version=f"impulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (_chem, _analyze, _data):
+        module.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except UnknownCompound as exc:
+        return fail(exc, EXIT_INVALID_INPUT)
+    except (SourceUnavailable, SourceError) as exc:
+        return fail(exc, EXIT_SOURCE_UNAVAILABLE)
+    except ValueError as exc:  # InvalidStructure included
+        return fail(exc, EXIT_INVALID_INPUT)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

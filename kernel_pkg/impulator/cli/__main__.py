@@ -1,0 +1,5 @@
+import sys
+
+from impulator.cli import main
+
+sys.exit(main())

@@ -1,0 +1,119 @@
+"""``impulator analyze QUERY``: one compound's scored ChEMBL neighbourhood."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from impulator.cli._output import EXIT_NO_NEIGHBOURS, emit, fail, progress_bar
+from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
+
+__all__ = ["add_commands"]
+
+_SHOWN = [
+    "molecule_chembl_id",
+    "pref_name",
+    "similarity",
+    "target_chembl_id",
+    "standard_type",
+    "pactivity",
+    "final_score",
+    "classification",
+]
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``analyze`` to the ``impulator`` command."""
+    p = commands.add_parser(
+        "analyze",
+        help="score the ChEMBL neighbourhood of a compound",
+        description="QUERY is a SMILES, InChI, InChIKey, ChEMBL id, name or synonym.",
+    )
+    p.add_argument("query", help="SMILES, InChI, InChIKey, ChEMBL id, name or synonym")
+    p.add_argument("--similarity", type=float, default=0.90, help="Tanimoto threshold, 0.40-1.00")
+    p.add_argument("--top-k", type=int, default=None, help="keep only the K most similar")
+    p.add_argument(
+        "--types",
+        default=",".join(DEFAULT_ACTIVITY_TYPES),
+        help="activity types, comma-separated (default: %(default)s); 'all' for every type",
+    )
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
+    p.add_argument("--curation", default="curated", choices=["curated", "prototype"])
+    p.add_argument("--no-pdb", action="store_true", help="do not look up PDB structures")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    out.add_argument("--csv", metavar="OUT", help="write the rows to this CSV file")
+    p.add_argument(
+        "--prototype-columns",
+        action="store_true",
+        help="with --csv: the old prototype's column names",
+    )
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from impulator.pipeline import analyze
+
+    types = None if args.types.strip().lower() == "all" else _split(args.types)
+    update, close = progress_bar("analyze")
+    try:
+        report = analyze(
+            args.query,
+            similarity=args.similarity,
+            top_k=args.top_k,
+            activity_types=types,
+            model=args.model,
+            curation=args.curation,
+            pdb=not args.no_pdb,
+            progress=update,
+        )
+    finally:
+        close()
+    if report.summary.get("neighbours", 0) == 0:
+        probe = ", ".join(f"{t:.2f}: {n}" for t, n in report.availability.items())
+        fail(
+            f"no compound in {report.provenance.get('bioactivity_source')} reaches "
+            f"similarity {args.similarity:.2f}; neighbours at lower thresholds: {probe or 'none'}",
+            EXIT_NO_NEIGHBOURS,
+        )
+        if args.json:
+            print(report.to_json())
+        return EXIT_NO_NEIGHBOURS
+    if args.json:
+        print(report.to_json())
+    elif args.csv:
+        path = report.to_csv(
+            args.csv, flavour="prototype" if args.prototype_columns else "impulator"
+        )
+        print(f"{len(report.rows)} rows written to {path}", file=sys.stderr)
+    else:
+        _print_text(report)
+    return 0
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _print_text(report: Any) -> None:
+    s, p = report.summary, report.provenance
+    emit(
+        {
+            "query": report.query,
+            "parent smiles": report.structure.smiles,
+            "source": f"{p['bioactivity_source']} ({p['bioactivity_release']})",
+            "model": f"{p['scoring_model']}: {MODELS[p['scoring_model']].high_means}",
+            "neighbours": s["neighbours"],
+            "activities": f"{s['activities_kept']} kept of {s['activities_in']}",
+            "removed": ", ".join(f"{k} {v}" for k, v in s["removed"].items() if v) or "none",
+            "rows scored": s["rows"],
+            "IMP candidates": f"{s['imp_candidate_rows']} rows, "
+            f"{s['imp_candidate_compounds']} compounds",
+            "best score": s["best_score"],
+        },
+        as_json=False,
+    )
+    print()
+    top = report.rows.sort_values("final_score", ascending=False).head(15)[_SHOWN]
+    print(top.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -1,0 +1,6 @@
+"""One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
+
+from impulator.pipeline._analyze import analyze, read_query
+from impulator.pipeline._report import PROTOTYPE_COLUMNS, RESULT_COLUMNS, Report
+
+__all__ = ["PROTOTYPE_COLUMNS", "RESULT_COLUMNS", "Report", "analyze", "read_query"]

@@ -1,0 +1,329 @@
+"""One analysis, SCIENCE.md section 1 step by step: query -> neighbourhood -> scored report."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import rdkit
+
+from impulator._errors import InvalidStructure, SourceError, UnknownCompound
+from impulator._version import __version__
+from impulator.chem import (
+    Structure,
+    alert_provenance,
+    descriptors,
+    interference_flags,
+    standardize,
+)
+from impulator.pipeline._report import RESULT_COLUMNS, Report
+from impulator.science import (
+    DEFAULT_ACTIVITY_TYPES,
+    DEFAULT_MODEL,
+    curate_activities,
+    evaluate_cohort,
+    get_model,
+    pdb_evidence,
+)
+from impulator.science._activities import CurationMode
+from impulator.sources._base import (
+    BioactivitySource,
+    CompoundRecord,
+    PdbLookup,
+    PdbSource,
+    probe_thresholds,
+)
+from impulator.sources._open import open_pdb_source, open_source
+
+__all__ = ["analyze"]
+
+Progress = Callable[[int, int, str], None]
+_STEPS = ("query", "neighbours", "activities", "structures", "pdb", "scores")
+_IDENTIFIER = re.compile(r"^([A-Z]{14}-[A-Z]{10}-[A-Z]|CHEMBL\d+|IMPDEMO-\d+)$", re.IGNORECASE)
+_NAME = re.compile(r"^[\w][\w ,.'()+\-\[\]]{0,199}$")
+
+
+def analyze(
+    query: str | Structure,
+    *,
+    similarity: float = 0.90,
+    top_k: int | None = None,
+    activity_types: Iterable[str] | None = DEFAULT_ACTIVITY_TYPES,
+    model: str = DEFAULT_MODEL,
+    curation: CurationMode = "curated",
+    pdb: bool = True,
+    source: BioactivitySource | None = None,
+    pdb_source: PdbSource | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Score the ChEMBL neighbourhood of one compound.
+
+    ``query`` is a SMILES, InChI, molfile record, InChIKey, ChEMBL id, preferred name or
+    synonym. Neighbours are the source's compounds with Tanimoto >= ``similarity`` (Morgan
+    radius 2, 2048 bits; the query itself included when the source has it), optionally the
+    ``top_k`` best. When there are none, ``Report.availability`` holds the neighbour counts at
+    lower thresholds (down to 0.40) and ``Report.rows`` is empty.
+
+    Descriptors, flags and PDB evidence are computed once per unique structure and kept for
+    later analyses in the same process.
+
+    Raises:
+        InvalidStructure: the query is neither a readable structure nor a known name.
+        UnknownCompound: an identifier (ChEMBL id, InChIKey) the source does not know.
+        SourceUnavailable: the bioactivity source cannot be reached.
+
+    Example:
+        >>> report = analyze("Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1")
+        ... # doctest: +SKIP
+        >>> report.rows[["molecule_chembl_id", "target_chembl_id", "pactivity"]].head(1)
+        ... # doctest: +SKIP
+    """
+    if not 0.40 <= similarity <= 1.0:
+        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
+    types = tuple(activity_types) if activity_types is not None else None
+    get_model(model)  # fail before any work on an unknown model
+    started = time.perf_counter()
+    step = _stepper(progress)
+    source = source or open_source(progress=progress)
+    pdb_source = (pdb_source or open_pdb_source()) if pdb else None
+
+    step("query")
+    structure, record = read_query(query, source)
+    step("neighbours")
+    neighbours = source.similar(structure, similarity, top_k)
+    provenance = _provenance(source, pdb_source, model, curation, similarity, top_k, types)
+    summary: dict[str, Any] = {
+        "query_chembl_id": record.molecule_chembl_id if record else None,
+        "similarity_threshold": similarity,
+        "neighbours": len(neighbours),
+    }
+    if neighbours.empty:
+        availability = source.count_similar(structure, probe_thresholds(similarity))
+        summary.update(_empty_summary(), seconds=round(time.perf_counter() - started, 3))
+        return Report(
+            _query_text(query), structure, _empty_rows(), summary, provenance, availability
+        )
+
+    ids = neighbours["molecule_chembl_id"].tolist()
+    step("activities")
+    records = source.activities(ids, types)
+    curated = curate_activities(records, mode=curation, activity_types=types)
+    step("structures")
+    molecules = source.molecules(ids)
+    profiles, unreadable = _profiles(molecules, curation)
+    step("pdb")
+    pdb_table, pdb_notes = _pdb_table(profiles, pdb_source)
+
+    step("scores")
+    rows = (
+        curated.rows.merge(neighbours, on="molecule_chembl_id", how="left")
+        .merge(profiles, on="molecule_chembl_id", how="inner")
+        .merge(pdb_table, on="molecule_chembl_id", how="left")
+    )
+    rows = rows.sort_values(["similarity", "molecule_chembl_id"], ascending=[False, True])
+    table = evaluate_cohort(rows.reset_index(drop=True), model=model, use_pdb=pdb)
+    table = table.reindex(columns=list(RESULT_COLUMNS))
+    summary.update(_summary(table, curated, unreadable, pdb_notes))
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return Report(_query_text(query), structure, table, summary, provenance)
+
+
+def read_query(
+    query: str | Structure, source: BioactivitySource
+) -> tuple[Structure, CompoundRecord | None]:
+    """The query as a structure, and the source's record when it was named by id or name."""
+    if isinstance(query, Structure):
+        return query, None
+    text = query.strip() if isinstance(query, str) else query
+    if isinstance(text, str) and _IDENTIFIER.match(text):
+        record = source.resolve(text)  # UnknownCompound propagates: the id is simply unknown
+        return standardize(record.canonical_smiles), record
+    try:
+        return standardize(query), None
+    except InvalidStructure as exc:
+        if not (isinstance(text, str) and _NAME.match(text)):
+            raise
+        try:
+            record = source.resolve(text)
+        except UnknownCompound:
+            raise InvalidStructure(
+                query,
+                f"{exc.reason}; nor is it a name or synonym known to {source.name}",
+            ) from None
+        return standardize(record.canonical_smiles), record
+
+
+# -- per-structure work, cached across analyses in this process ---------------------------------
+
+
+@functools.lru_cache(maxsize=100_000)
+def _read_smiles(smiles: str) -> Structure | str:
+    try:
+        return standardize(smiles)
+    except InvalidStructure as exc:
+        return exc.reason
+
+
+@functools.lru_cache(maxsize=100_000)
+def _profile(structure: Structure) -> dict[str, Any]:
+    # Structure equality is SMILES + InChIKey: one profile per unique parent.
+    flags = interference_flags(structure).as_dict()
+    return {"inchikey": structure.inchikey, **descriptors(structure), **flags}
+
+
+def _profiles(molecules: pd.DataFrame, curation: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    rows, unreadable = [], {}
+    for record in molecules.itertuples(index=False):
+        smiles = record.canonical_smiles
+        parsed = _read_smiles(str(smiles)) if isinstance(smiles, str) else "no structure"
+        if isinstance(parsed, str):
+            unreadable[str(record.molecule_chembl_id)] = parsed
+            continue
+        row = {
+            "molecule_chembl_id": record.molecule_chembl_id,
+            "pref_name": record.pref_name,
+            "canonical_smiles": parsed.smiles,
+            "_structure": parsed,
+            **_profile(parsed),
+        }
+        if curation == "prototype":
+            # The prototype took MW and PSA from ChEMBL (salt included) when present.
+            for ours, theirs in (("mw", "full_mwt"), ("tpsa", "psa")):
+                value = getattr(record, theirs)
+                if value is not None and np.isfinite(value):
+                    row[ours] = float(value)
+        rows.append(row)
+    columns = ["molecule_chembl_id", "pref_name", "canonical_smiles", "_structure", "inchikey"]
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+    return frame, unreadable
+
+
+_pdb_cache: dict[tuple[str, str], PdbLookup | str] = {}
+_pdb_lock = threading.Lock()
+
+
+def _lookup_pdb(source: PdbSource, structure: Structure) -> PdbLookup | str:
+    key = (source.name, structure.inchikey)
+    with _pdb_lock:
+        cached = _pdb_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        found: PdbLookup | str = source.lookup(structure)
+    except SourceError as exc:  # no PDB evidence is no reason to lose the analysis
+        return f"{source.name}: {exc}"
+    with _pdb_lock:
+        _pdb_cache[key] = found
+    return found
+
+
+def _pdb_table(profiles: pd.DataFrame, source: PdbSource | None) -> tuple[pd.DataFrame, list[str]]:
+    columns = ["molecule_chembl_id", "pdb_structures", "pdb_ligands", "pdb_score"]
+    if source is None or profiles.empty:
+        return pd.DataFrame(columns=columns), []
+    rows, notes = [], []
+    for molecule_id, structure in zip(
+        profiles["molecule_chembl_id"], profiles["_structure"], strict=True
+    ):
+        found = _lookup_pdb(source, structure)
+        if isinstance(found, str):
+            notes.append(found)
+            rows.append((molecule_id, np.nan, "", np.nan))
+            continue
+        evidence = pdb_evidence(found.resolutions)
+        rows.append(
+            (molecule_id, evidence.n_structures, " ".join(found.ligand_codes), evidence.score)
+        )
+    return pd.DataFrame(rows, columns=columns), sorted(set(notes))
+
+
+# -- report parts --------------------------------------------------------------------------------
+
+
+def _provenance(
+    source: BioactivitySource,
+    pdb_source: PdbSource | None,
+    model: str,
+    curation: str,
+    similarity: float,
+    top_k: int | None,
+    types: tuple[str, ...] | None,
+) -> dict[str, Any]:
+    described = source.provenance()
+    alerts = alert_provenance()
+    return {
+        "impulator": __version__,
+        "scoring_model": model,
+        "curation": curation,
+        "similarity_threshold": similarity,
+        "top_k": top_k,
+        "fingerprint": described.get("fingerprint", ""),
+        "activity_types": list(types) if types is not None else "all",
+        "bioactivity_source": described.get("source", source.name),
+        "bioactivity_release": described.get("release", ""),
+        "rdkit": rdkit.__version__,
+        "alert_catalogues": alerts["catalogues"],
+        "impulator_alerts": alerts["impulator_alerts"],
+        "pdb_source": pdb_source.name if pdb_source is not None else "off",
+    }
+
+
+def _summary(
+    table: pd.DataFrame, curated: Any, unreadable: dict[str, str], pdb_notes: list[str]
+) -> dict[str, Any]:
+    finals = table["final_score"].to_numpy(dtype=float)
+    candidates = table["imp_candidate"].fillna(False).astype(bool)
+    return {
+        "compounds_with_activities": int(table["molecule_chembl_id"].nunique()),
+        "activities_in": curated.records_in,
+        "activities_kept": curated.records_kept,
+        "removed": dict(curated.removed),
+        "pchembl_disagreements": curated.pchembl_disagreements,
+        "rows": len(table),
+        "invalid_rows": int(table["classification"].eq("Invalid").sum()),
+        "imp_candidate_rows": int(candidates.sum()),
+        "imp_candidate_compounds": int(table.loc[candidates, "molecule_chembl_id"].nunique()),
+        "best_score": float(np.nanmax(finals)) if np.isfinite(finals).any() else None,
+        "classification_counts": {
+            str(k): int(v) for k, v in table["classification"].value_counts().items()
+        },
+        "unreadable_structures": unreadable,
+        "pdb_notes": pdb_notes,
+    }
+
+
+def _empty_summary() -> dict[str, Any]:
+    return {
+        "compounds_with_activities": 0,
+        "activities_in": 0,
+        "activities_kept": 0,
+        "removed": {},
+        "rows": 0,
+        "invalid_rows": 0,
+        "imp_candidate_rows": 0,
+        "imp_candidate_compounds": 0,
+        "best_score": None,
+        "classification_counts": {},
+    }
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(RESULT_COLUMNS))
+
+
+def _query_text(query: str | Structure) -> str:
+    return query.input if isinstance(query, Structure) else str(query)
+
+
+def _stepper(progress: Progress | None) -> Callable[[str], None]:
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(_STEPS.index(name), len(_STEPS), name)
+
+    return step
