@@ -104,7 +104,10 @@ def analyze(
         "neighbours": len(neighbours),
     }
     if neighbours.empty:
-        availability = source.count_similar(structure, probe_thresholds(similarity))
+        try:
+            availability = source.count_similar(structure, probe_thresholds(similarity))
+        except SourceError as exc:  # e.g. a web service refusing low thresholds
+            availability, summary["probe_note"] = {}, str(exc)
         summary.update(_empty_summary(), seconds=round(time.perf_counter() - started, 3))
         return Report(
             _query_text(query), structure, _empty_rows(), summary, provenance, availability
