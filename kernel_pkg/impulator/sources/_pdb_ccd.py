@@ -1,0 +1,270 @@
+"""PDB ligands offline: the wwPDB Chemical Component Dictionary shipped inside biotite.
+
+biotite's copy (``biotite/structure/info/components.bcif``) holds three categories:
+``chem_comp`` (code, name, formula, release status and ``pdbx_model_coordinates_db_code``, the
+entry the component's model coordinates come from), ``chem_comp_atom`` (elements, formal
+charges, aromatic flags, model and ideal coordinates, hydrogens included) and
+``chem_comp_bond`` (single/double/triple orders and aromatic flags). It has no descriptors:
+no SMILES, InChI or InChIKey. Keys are therefore derived here, lazily: components are indexed
+by heavy-atom formula once per process, and only the components whose formula matches a query
+are rebuilt as RDKit molecules (stereo from their 3D coordinates), standardised the ChEMBL way
+like the query itself, and keyed. Hydrogens are left out of the formula because the CCD keeps
+each ligand in its deposited protonation state while the ChEMBL parent is neutralised.
+
+The CCD carries no resolutions and names one entry per component (its model's), not every
+entry holding it; :class:`impulator.sources._pdb_wwpdb.WwpdbIndexSource` adds those.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any, Literal
+
+import numpy as np
+from rdkit import Chem, rdBase
+from rdkit.Geometry import Point3D
+
+from impulator._errors import InvalidStructure, SourceUnavailable
+from impulator.chem import Structure, standardize
+from impulator.sources._base import PdbEntry, PdbLookup
+
+__all__ = ["CcdPdbSource", "MatchMode", "ccd_inchikey", "heavy_formula"]
+
+MatchMode = Literal["inchikey", "connectivity"]
+
+_ELEMENT = re.compile(r"([A-Za-z]{1,2})(\d*)")
+_BOND_ORDERS = {
+    "SING": Chem.BondType.SINGLE,
+    "DOUB": Chem.BondType.DOUBLE,
+    "TRIP": Chem.BondType.TRIPLE,
+}
+_HYDROGENS = {"H", "D", "T"}
+#: InChIKey (or None: the component could not be rebuilt) of each component keyed so far.
+_KEYS: dict[str, str | None] = {}
+
+NOTE = (
+    "wwPDB Chemical Component Dictionary inside biotite: ligand code(s) matched by {how}, and "
+    "the entry each component's model coordinates come from; the CCD holds no resolutions and "
+    "not every entry (configure local wwPDB index files or RCSB for those)"
+)
+
+
+def heavy_formula(counts: Iterable[tuple[str, int]]) -> str:
+    """A Hill-ordered formula without hydrogens: the protonation-independent index key.
+
+    Example:
+        >>> heavy_formula([("O", 4), ("C", 9), ("H", 8)])
+        'C9 O4'
+        >>> heavy_formula([("Cl", 1), ("C", 2), ("Na", 1)])
+        'C2 Cl Na'
+    """
+    total: Counter[str] = Counter()
+    for element, n in counts:
+        symbol = element.capitalize()
+        if symbol not in _HYDROGENS:
+            total[symbol] += n
+    carbon = ["C"] if total["C"] else []
+    order = carbon + sorted(e for e in total if e != "C" and total[e])
+    return " ".join(e if total[e] == 1 else f"{e}{total[e]}" for e in order)
+
+
+def _parse_formula(text: str) -> str | None:
+    # CCD formulas look like "C9 H8 O4"; a few old ones are upper case ("FE3 NI S4").
+    counts = []
+    for token in text.split():
+        m = _ELEMENT.fullmatch(token)
+        if not m:
+            return None
+        counts.append((m[1], int(m[2] or 1)))
+    return heavy_formula(counts) or None
+
+
+def _mol_formula(mol: Chem.Mol) -> str:
+    return heavy_formula((atom.GetSymbol(), 1) for atom in mol.GetAtoms())
+
+
+@dataclass(frozen=True)
+class _Index:
+    by_formula: dict[str, tuple[str, ...]]
+    model_entry: dict[str, str]
+    n_components: int
+    n_obsolete: int
+
+
+@functools.cache
+def _formula_index() -> _Index:
+    """Released components by heavy-atom formula, built once per process (about 1 s)."""
+    try:
+        from biotite.structure.info import get_ccd
+
+        chem_comp = get_ccd()["chem_comp"]
+    except Exception as exc:  # a missing or damaged components.bcif raises various types
+        raise SourceUnavailable(
+            f"biotite's Chemical Component Dictionary is unreadable ({type(exc).__name__}: "
+            f"{exc}); reinstall biotite or run `python -m biotite.setup_ccd`"
+        ) from None
+    # Plain lists iterate several times faster than numpy string arrays.
+    codes: list[str] = chem_comp["id"].as_array(str).tolist()
+    formulas: list[str] = chem_comp["formula"].as_array(str, "").tolist()
+    entries: list[str] = chem_comp["pdbx_model_coordinates_db_code"].as_array(str, "").tolist()
+    status: list[str] = chem_comp["pdbx_release_status"].as_array(str).tolist()
+    groups: dict[str, list[str]] = {}
+    model_entry: dict[str, str] = {}
+    for code, formula, entry, state in zip(codes, formulas, entries, status, strict=True):
+        key = _parse_formula(formula) if state == "REL" else None
+        if key is None:
+            continue  # obsolete, or no formula (UNL, the unknown ligand)
+        groups.setdefault(key, []).append(code)
+        if entry:
+            model_entry[code] = entry.upper()
+    return _Index(
+        by_formula={k: tuple(v) for k, v in groups.items()},
+        model_entry=model_entry,
+        n_components=len(codes),
+        n_obsolete=sum(state != "REL" for state in status),
+    )
+
+
+def _column(category: str, code: str, name: str, dtype: Any, masked: Any) -> np.ndarray:
+    from biotite.structure.info import get_from_ccd
+
+    column = get_from_ccd(category, code, name)
+    if column is None:
+        return np.array([], dtype=dtype)
+    return np.asarray(column.as_array(dtype, masked))
+
+
+def _component_mol(code: str) -> Chem.Mol:
+    """The component as an RDKit molecule with stereo perceived from its 3D coordinates."""
+    names = _column("chem_comp_atom", code, "atom_id", str, "")
+    elements = _column("chem_comp_atom", code, "type_symbol", str, "")
+    charges = _column("chem_comp_atom", code, "charge", int, 0)
+    xyz = np.stack(
+        [
+            _column("chem_comp_atom", code, f"pdbx_model_Cartn_{c}_ideal", float, np.nan)
+            for c in "xyz"
+        ],
+        axis=1,
+    )
+    if np.isnan(xyz).any():  # ideal coordinates missing: the deposited model's are next best
+        xyz = np.stack(
+            [_column("chem_comp_atom", code, f"model_Cartn_{c}", float, np.nan) for c in "xyz"],
+            axis=1,
+        )
+    rw = Chem.RWMol()
+    for element, charge in zip(elements, charges, strict=True):
+        atom = Chem.Atom("H" if element.upper() in _HYDROGENS else element.capitalize())
+        atom.SetFormalCharge(int(charge))
+        atom.SetNoImplicit(True)  # the CCD lists every hydrogen
+        rw.AddAtom(atom)
+    index = {name: i for i, name in enumerate(names)}
+    first = _column("chem_comp_bond", code, "atom_id_1", str, "")
+    second = _column("chem_comp_bond", code, "atom_id_2", str, "")
+    orders = _column("chem_comp_bond", code, "value_order", str, "")
+    for a, b, order in zip(first, second, orders, strict=True):
+        rw.AddBond(index[a], index[b], _BOND_ORDERS[order])
+    mol = rw.GetMol()
+    Chem.SanitizeMol(mol)
+    if len(xyz) and not np.isnan(xyz).any():
+        conformer = Chem.Conformer(mol.GetNumAtoms())
+        for i, (x, y, z) in enumerate(xyz):
+            conformer.SetAtomPosition(i, Point3D(float(x), float(y), float(z)))
+        conformer.Set3D(True)
+        mol.AddConformer(conformer, assignId=True)
+        Chem.AssignStereochemistryFrom3D(mol)
+    mol = Chem.RemoveHs(mol)
+    # The ChEMBL pipeline cleans 2D drawings only: the 3D conformer has done its job.
+    mol.RemoveAllConformers()
+    return mol
+
+
+def ccd_inchikey(code: str) -> str | None:
+    """Standard InChIKey of the ChEMBL parent of a CCD component (None: cannot be rebuilt).
+
+    Computed on first request and kept for the process.
+
+    Example:
+        >>> ccd_inchikey("AIN")
+        'BSYNRYMUTXBXSQ-UHFFFAOYSA-N'
+    """
+    if code not in _KEYS:
+        try:
+            with rdBase.BlockLogs():
+                _KEYS[code] = standardize(_component_mol(code)).inchikey
+        except (InvalidStructure, KeyError, ValueError, RuntimeError):
+            _KEYS[code] = None  # unknown elements, bad valences, dangling bonds, too large
+    return _KEYS[code]
+
+
+class CcdPdbSource:
+    """Ligand code(s) and model entry of a structure, from biotite's CCD (offline).
+
+    Args:
+        match: ``"inchikey"`` (default) compares full standard InChIKeys of ChEMBL parents;
+            ``"connectivity"`` compares their first block only, so stereoisomers and isotopic
+            variants also match (the note says so).
+
+    Example:
+        >>> from impulator.chem import standardize
+        >>> lookup = CcdPdbSource().lookup(standardize("CC(=O)Oc1ccccc1C(=O)O"))
+        >>> lookup.ligand_codes, lookup.entries[0].pdb_id, lookup.entries[0].resolution
+        (('AIN',), '1OXR', None)
+    """
+
+    def __init__(self, match: MatchMode = "inchikey") -> None:
+        if match not in ("inchikey", "connectivity"):
+            raise ValueError(f"match must be 'inchikey' or 'connectivity', not {match!r}")
+        self.match: MatchMode = match
+        self.name = f"wwPDB CCD (biotite {version('biotite')})"
+
+    def ligand_codes(self, structure: Structure) -> tuple[str, ...]:
+        """CCD codes of the components that are ``structure`` (same ChEMBL parent), sorted."""
+        candidates = _formula_index().by_formula.get(_mol_formula(structure.mol), ())
+        wanted = self._key(structure.inchikey)
+        found = []
+        for code in candidates:
+            key = ccd_inchikey(code)
+            if key is not None and self._key(key) == wanted:
+                found.append(code)
+        return tuple(sorted(found))
+
+    def model_entry(self, code: str) -> str | None:
+        """The PDB entry the component's model coordinates come from, when the CCD says."""
+        return _formula_index().model_entry.get(code)
+
+    def lookup(self, structure: Structure) -> PdbLookup:
+        """The matching component(s), each with the entry its model came from (no resolution)."""
+        index = _formula_index()
+        codes = self.ligand_codes(structure)
+        entries: dict[str, PdbEntry] = {}
+        for code in codes:
+            entry = index.model_entry.get(code)
+            if entry and entry not in entries:  # one entry counts once, whatever holds it
+                entries[entry] = PdbEntry(pdb_id=entry, resolution=None, ligand_code=code)
+        how = "full InChIKey" if self.match == "inchikey" else "InChIKey connectivity layer"
+        note = NOTE.format(how=how)
+        if not codes:
+            note = f"no CCD component has this structure ({how}); " + note
+        return PdbLookup(
+            source=self.name,
+            ligand_codes=codes,
+            entries=tuple(entries.values()),
+            note=note,
+            details={
+                "query_inchikey": structure.inchikey,
+                "match": self.match,
+                "formula_candidates": str(
+                    len(index.by_formula.get(_mol_formula(structure.mol), ()))
+                ),
+                "components": str(index.n_components),
+                "obsolete_skipped": str(index.n_obsolete),
+            },
+        )
+
+    def _key(self, inchikey: str) -> str:
+        return inchikey if self.match == "inchikey" else inchikey.split("-")[0]
