@@ -141,9 +141,9 @@ def test_resolve_by_name_then_synonym(source: ChemblWebSource, replay: Any) -> N
         json=body("molecules_dasatinib.json"),
         match=[params(molecule_synonyms__molecule_synonym__iexact="Sprycel")],
     )
-    assert source.resolve("dasatinib").molecule_chembl_id == "CHEMBL1336"
+    assert source.resolve("dasatinib").molecule_chembl_id == "CHEMBL1421"
     record = source.resolve("Sprycel")
-    assert record.molecule_chembl_id == "CHEMBL1336" and record.pref_name == "DASATINIB"
+    assert record.molecule_chembl_id == "CHEMBL1421" and record.pref_name == "DASATINIB"
     assert record.inchikey == "ZBNZXTGUTAYRHI-UHFFFAOYSA-N"
 
 
@@ -224,11 +224,11 @@ def test_molecules_columns_and_numbers(source: ChemblWebSource, replay: Any) -> 
     replay.get(
         f"{API}/molecule.json",
         json=body("molecules_aspirin_dasatinib.json"),
-        match=[params(molecule_chembl_id__in="CHEMBL1336,CHEMBL25,CHEMBL404")],
+        match=[params(molecule_chembl_id__in="CHEMBL1421,CHEMBL25,CHEMBL404")],
     )
-    frame = source.molecules(["CHEMBL1336", "CHEMBL25", "CHEMBL404", "CHEMBL25"])
+    frame = source.molecules(["CHEMBL1421", "CHEMBL25", "CHEMBL404", "CHEMBL25"])
     assert tuple(frame.columns) == MOLECULE_COLUMNS
-    assert frame["molecule_chembl_id"].tolist() == ["CHEMBL1336", "CHEMBL25"]  # as asked
+    assert frame["molecule_chembl_id"].tolist() == ["CHEMBL1421", "CHEMBL25"]  # as asked
     assert frame["full_mwt"].dtype == "float64" and frame["psa"].dtype == "float64"
     aspirin = frame.set_index("molecule_chembl_id").loc["CHEMBL25"]
     assert (aspirin["full_mwt"], aspirin["psa"]) == (180.16, 63.6)
@@ -267,11 +267,11 @@ def test_activities_follow_pages_and_fill_pubmed(settings: Settings, replay: Any
 def test_activities_of_dasatinib_filtered_by_type(source: ChemblWebSource, replay: Any) -> None:
     replay.get(
         f"{API}/activity.json",
-        json=body("activity_CHEMBL1336_Ki.json"),
-        match=[params(molecule_chembl_id__in="CHEMBL1336", standard_type__in="Ki")],
+        json=body("activity_CHEMBL1421_Ki.json"),
+        match=[params(molecule_chembl_id__in="CHEMBL1421", standard_type__in="Ki")],
     )
     replay.get(f"{API}/document.json", json=body("documents.json"))
-    frame = source.activities(["CHEMBL1336"], ["Ki"])
+    frame = source.activities(["CHEMBL1421"], ["Ki"])
     row = frame.iloc[0]
     assert len(frame) == 1 and row["target_chembl_id"] == "CHEMBL1862"
     assert (row["standard_type"], row["standard_value"], row["standard_units"]) == (
@@ -281,7 +281,7 @@ def test_activities_of_dasatinib_filtered_by_type(source: ChemblWebSource, repla
     )
     assert row["pchembl_value"] == 9.34 and row["assay_type"] == "B"
     assert pd.isna(row["pubmed_id"])
-    assert source.activities(["CHEMBL1336"], []).empty and len(replay.calls) == 2
+    assert source.activities(["CHEMBL1421"], []).empty and len(replay.calls) == 2
     assert tuple(source.activities([]).columns) == ACTIVITY_RECORD_COLUMNS
 
 
