@@ -93,8 +93,8 @@ def progress_bar(label: str) -> tuple[Callable[[int, int, str], None], Callable[
         if bar.total != total:
             bar.reset(total=total)
         bar.set_postfix_str(step, refresh=False)
-        bar.n = done
-        bar.refresh()
+        # update() (not refresh()) so nothing is drawn before the 1 s delay has passed.
+        bar.update(done - bar.n)
 
     def close() -> None:
         if bar is not None:

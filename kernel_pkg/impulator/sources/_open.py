@@ -50,7 +50,9 @@ def _open_source(settings: Settings) -> BioactivitySource:
 
         return ChemblWebSource(settings)
     if uses_demo(settings):
-        return ChemblDatabase(f"sqlite:///{settings.demo_database}", settings.demo_index)
+        demo = ChemblDatabase(f"sqlite:///{settings.demo_database}", settings.demo_index)
+        demo.name = demo.release  # "demo: MoleculeACE 3.0.0", not a copy of a ChEMBL release
+        return demo
     if not settings.chembl_url:
         raise SourceUnavailable(
             "IMPULATOR_CHEMBL_SOURCE=local but no ChEMBL dump is registered: run "
