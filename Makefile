@@ -30,7 +30,8 @@ pytest: $(DEV_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
-	$(PY) benchmarks/bench_science.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_science.py
+	$(PY) benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
