@@ -1,7 +1,7 @@
 """A ChEMBL database over SQLAlchemy: an official SQLite or PostgreSQL dump, or the demo.
 
-Only the official schema's table and column names are used (checked against the ChEMBL 33,
-34 and 35 schema documentation): ``molecule_dictionary``, ``compound_structures``,
+Only the official schema's table and column names are used (checked against the ChEMBL 35
+schema documentation): ``molecule_dictionary``, ``compound_structures``,
 ``compound_properties``, ``molecule_synonyms``, ``activities``, ``assays``,
 ``target_dictionary``, ``docs`` and ``version``. Similarity search goes through an FPSim2
 index keyed by ``molregno``.
