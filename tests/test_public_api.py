@@ -35,6 +35,7 @@ EXPECTED = {
         "standardize",
     },
     science: {
+        "ACTIVITY_COLUMNS",
         "BANDS",
         "COHORT_METRICS",
         "COMPONENTS",

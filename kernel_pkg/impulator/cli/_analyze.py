@@ -102,7 +102,12 @@ def _print_text(report: Any) -> None:
         {
             "query": report.query,
             "parent smiles": report.structure.smiles,
-            "source": f"{p['bioactivity_source']} ({p['bioactivity_release']})",
+            "source": p["bioactivity_source"]
+            + (
+                ""
+                if p["bioactivity_release"] in p["bioactivity_source"]
+                else f" ({p['bioactivity_release']})"
+            ),
             "model": f"{p['scoring_model']}: {MODELS[p['scoring_model']].high_means}",
             "neighbours": s["neighbours"],
             "activities": f"{s['activities_kept']} kept of {s['activities_in']}",

@@ -9,6 +9,7 @@ Example:
 """
 
 from impulator.science._activities import (
+    ACTIVITY_COLUMNS,
     CURATION_MODES,
     DEFAULT_ACTIVITY_TYPES,
     UNIT_FACTORS,
@@ -48,6 +49,7 @@ from impulator.science._scoring import (
 )
 
 __all__ = [
+    "ACTIVITY_COLUMNS",
     "BANDS",
     "COHORT_METRICS",
     "COMPONENTS",

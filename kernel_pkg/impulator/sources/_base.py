@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from impulator.chem import Structure
+from impulator.science import ACTIVITY_COLUMNS
 
 __all__ = [
     "ACTIVITY_RECORD_COLUMNS",
@@ -39,18 +40,10 @@ SIMILARITY_COLUMNS = ("molecule_chembl_id", "similarity")
 MOLECULE_COLUMNS = ("molecule_chembl_id", "pref_name", "canonical_smiles", "full_mwt", "psa")
 
 #: ``BioactivitySource.activities`` returns these columns, one row per activity record.
-#: The first nine are what :func:`impulator.science.curate_activities` reads.
+#: ``ACTIVITY_COLUMNS`` are what :func:`impulator.science.curate_activities` reads.
 ACTIVITY_RECORD_COLUMNS = (
     "activity_id",
-    "molecule_chembl_id",
-    "target_chembl_id",
-    "standard_type",
-    "standard_relation",
-    "standard_value",
-    "standard_units",
-    "pchembl_value",
-    "data_validity_comment",
-    "activity_comment",
+    *ACTIVITY_COLUMNS,
     "assay_chembl_id",
     "assay_type",
     "target_pref_name",

@@ -10,7 +10,7 @@ index keyed by ``molregno``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from impulator.sources._base import (
     SIMILARITY_COLUMNS,
     CompoundRecord,
 )
+from impulator.sources._http import chunked
 from impulator.sources._similarity import FINGERPRINT, SimilarityIndex, build_index, load_index
 
 __all__ = ["REQUIRED_TABLES", "ChemblDatabase"]
@@ -67,11 +68,6 @@ LEFT JOIN compound_structures cs ON cs.molregno = md.molregno
 LEFT JOIN compound_properties cp ON cp.molregno = md.molregno
 WHERE md.chembl_id IN :ids
 """
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class ChemblDatabase:
@@ -229,7 +225,7 @@ class ChemblDatabase:
     def _chembl_ids(self, molregnos: list[int]) -> dict[int, str]:
         found: dict[int, str] = {}
         with self._connect() as conn:
-            for chunk in _chunks(molregnos):
+            for chunk in chunked(molregnos, _CHUNK):
                 stmt = sa.text(
                     "SELECT molregno, chembl_id FROM molecule_dictionary WHERE molregno IN :ids"
                 ).bindparams(sa.bindparam("ids", expanding=True))
@@ -244,7 +240,7 @@ class ChemblDatabase:
         if params and "types" in params:
             stmt = stmt.bindparams(sa.bindparam("types", expanding=True))
         with self._connect() as conn:
-            for chunk in _chunks(ids):
+            for chunk in chunked(ids, _CHUNK):
                 result = conn.execute(stmt, {"ids": list(chunk), **(params or {})})
                 frames.append(pd.DataFrame(result.all(), columns=list(result.keys())))
         if not frames:

@@ -27,14 +27,12 @@ from the ``document`` resource, one batched call per 50 documents, as the local 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -50,6 +48,7 @@ from impulator.sources._base import (
     SIMILARITY_COLUMNS,
     CompoundRecord,
 )
+from impulator.sources._http import retry_after
 
 __all__ = ["CACHE_NAME", "DEFAULT_BASE_URL", "FINGERPRINT", "MIN_SIMILARITY", "ChemblWebSource"]
 
@@ -345,7 +344,7 @@ class ChemblWebSource:
                         f"{response.text[:200]!r}"
                     )
                 reason = f"HTTP {status} after {attempt + 1} attempts"
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = retry_after(response.headers.get("Retry-After"))
             if attempt >= self.max_retries:
                 raise SourceUnavailable(
                     f"the ChEMBL web API at {self.base_url} is unreachable ({reason}): "
@@ -431,20 +430,3 @@ def _json(response: requests.Response, base_url: str) -> Json:
             "demo data"
         )
     return body
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds asked by a Retry-After header (delta-seconds or HTTP date), capped."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), _MAX_WAIT)

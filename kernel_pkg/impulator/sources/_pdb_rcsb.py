@@ -20,11 +20,9 @@ times with exponential backoff, honouring ``Retry-After``; the sleep function is
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import httpx
@@ -35,6 +33,7 @@ from impulator._errors import SourceError, SourceUnavailable
 from impulator._version import __version__
 from impulator.chem import Structure, standardize
 from impulator.sources._base import PdbEntry, PdbLookup
+from impulator.sources._http import chunked, retry_after
 from impulator.sources._similarity import FP_PARAMS
 
 __all__ = ["GRAPHQL_URL", "SEARCH_URL", "RcsbWebSource"]
@@ -224,7 +223,7 @@ class RcsbWebSource:
     def _resolutions(self, pdb_ids: Sequence[str]) -> dict[str, float | None]:
         """Best resolution (Å) of each entry; None for NMR and entries without one."""
         found: dict[str, float | None] = {}
-        for batch in _batches(pdb_ids, self.batch_size):
+        for batch in chunked(pdb_ids, self.batch_size):
             for entry in self._graphql(ENTRIES_QUERY, batch, "entries"):
                 values = (entry.get("rcsb_entry_info") or {}).get("resolution_combined") or []
                 numbers = [float(v) for v in values if isinstance(v, int | float) and v > 0]
@@ -239,7 +238,7 @@ class RcsbWebSource:
         query = generator.GetFingerprint(structure.mol)
         scores: dict[str, float] = {}
         ligands = [c for c in codes if _CCD_CODE.fullmatch(c)]
-        for batch in _batches(ligands, self.batch_size):
+        for batch in chunked(ligands, self.batch_size):
             for comp in self._graphql(CHEM_COMPS_QUERY, batch, "chem_comps"):
                 descriptor = comp.get("rcsb_chem_comp_descriptor") or {}
                 smiles = descriptor.get("SMILES_stereo") or descriptor.get("SMILES")
@@ -283,7 +282,7 @@ class RcsbWebSource:
                         f"{what} keeps answering HTTP {response.status_code} after "
                         f"{self.max_retries + 1} tries: try later, or {OFFLINE_HINT}"
                     )
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = retry_after(response.headers.get("Retry-After"), cap=120.0)
                 self.sleep(wait if wait is not None else self.backoff * 2**attempt)
                 continue
             if response.status_code == 204:
@@ -301,30 +300,3 @@ class RcsbWebSource:
                 ) from None
             return decoded if isinstance(decoded, dict) else {}
         raise AssertionError("unreachable")  # the loop returns or raises on its last try
-
-
-def _retry_after(value: str | None, cap: float = 120.0) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped.
-
-    Example:
-        >>> _retry_after("7"), _retry_after(None), _retry_after("soon")
-        (7.0, None, None)
-    """
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), cap)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), cap)
-
-
-def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
