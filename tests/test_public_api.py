@@ -7,7 +7,7 @@ import sys
 import types
 
 import impulator
-from impulator import chem, science
+from impulator import chem, pipeline, science, sources
 
 EXPECTED = {
     impulator: {
@@ -74,6 +74,27 @@ EXPECTED = {
         "to_nanomolar",
         "zscores",
     },
+    sources: {
+        "ACTIVITY_RECORD_COLUMNS",
+        "MOLECULE_COLUMNS",
+        "SIMILARITY_COLUMNS",
+        "BioactivitySource",
+        "CcdPdbSource",
+        "ChemblDatabase",
+        "ChemblWebSource",
+        "CompoundRecord",
+        "PdbEntry",
+        "PdbLookup",
+        "PdbSource",
+        "RcsbWebSource",
+        "SimilarityIndex",
+        "WwpdbIndexSource",
+        "ensure_demo",
+        "open_pdb_source",
+        "open_source",
+        "probe_thresholds",
+    },
+    pipeline: {"PROTOTYPE_COLUMNS", "RESULT_COLUMNS", "Report", "analyze", "read_query"},
 }
 
 
