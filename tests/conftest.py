@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import PostgresCluster, find_bindir
 
 DATA = Path(__file__).parent / "data"
 DEMO_FIXTURE = DATA / "chembl_demo_fixture.sqlite"
@@ -34,3 +37,16 @@ def demo_env(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IMPULATOR_PDB_SOURCE", "ccd")
     monkeypatch.setenv("IMPULATOR_OFFLINE", "1")
     return demo_dir
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real, ephemeral PostgreSQL cluster for the whole test session."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    cluster = PostgresCluster(bindir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
