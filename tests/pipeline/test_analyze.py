@@ -177,3 +177,19 @@ def test_missing_demo_inputs_say_what_to_install(
     with pytest.raises(SourceUnavailable, match="pip install --no-deps"):
         ensure_demo(get_settings())
     assert not (tmp_path / "demo" / "chembl_demo.sqlite").exists()
+
+
+def test_source_frames_keep_their_shape_when_empty_and_their_order(
+    source: ChemblDatabase,
+) -> None:
+    from impulator.sources import ACTIVITY_RECORD_COLUMNS, MOLECULE_COLUMNS
+
+    empty = source.activities([])
+    assert list(empty.columns) == list(ACTIVITY_RECORD_COLUMNS) and empty.empty
+    assert empty["standard_value"].dtype == float and str(empty["pubmed_id"].dtype) == "Int64"
+    assert empty["molecule_chembl_id"].dtype == object
+    none = source.molecules([])
+    assert list(none.columns) == list(MOLECULE_COLUMNS) and none["full_mwt"].dtype == float
+    ids = ["CHEMBL1421", "CHEMBL553", "CHEMBL490"]
+    assert source.molecules(ids)["molecule_chembl_id"].tolist() == ids
+    assert source.molecules(ids[::-1])["molecule_chembl_id"].tolist() == ids[::-1]

@@ -171,9 +171,12 @@ class ChemblDatabase:
         return self.index().count(structure, thresholds)
 
     def molecules(self, chembl_ids: Iterable[str]) -> pd.DataFrame:
-        """Molecules with these ids: name, structure, ChEMBL's full MW and PSA."""
-        frame = self._query_in(_MOLECULES_SQL, list(dict.fromkeys(chembl_ids)))
-        frame = frame.reindex(columns=list(MOLECULE_COLUMNS))
+        """Molecules with these ids, in the order asked: name, structure, full MW and PSA."""
+        ids = list(dict.fromkeys(chembl_ids))
+        frame = self._query_in(_MOLECULES_SQL, ids, columns=MOLECULE_COLUMNS)
+        order = {chembl_id: i for i, chembl_id in enumerate(ids)}
+        frame = frame.sort_values("molecule_chembl_id", key=lambda c: c.map(order), kind="stable")
+        frame = frame.reset_index(drop=True)
         for column in ("full_mwt", "psa"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         return frame
@@ -188,9 +191,11 @@ class ChemblDatabase:
             sql += " AND a.standard_type IN :types"
             params["types"] = list(activity_types)
         frame = self._query_in(
-            sql + " ORDER BY a.activity_id", list(dict.fromkeys(chembl_ids)), params
+            sql + " ORDER BY a.activity_id",
+            list(dict.fromkeys(chembl_ids)),
+            params,
+            columns=ACTIVITY_RECORD_COLUMNS,
         )
-        frame = frame.reindex(columns=list(ACTIVITY_RECORD_COLUMNS))
         for column in ("standard_value", "pchembl_value"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame["pubmed_id"] = pd.to_numeric(frame["pubmed_id"], errors="coerce").astype("Int64")
@@ -233,7 +238,12 @@ class ChemblDatabase:
         return found
 
     def _query_in(
-        self, sql: str, ids: list[str], params: dict[str, Any] | None = None
+        self,
+        sql: str,
+        ids: list[str],
+        params: dict[str, Any] | None = None,
+        *,
+        columns: Sequence[str],
     ) -> pd.DataFrame:
         frames = []
         stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
@@ -244,8 +254,9 @@ class ChemblDatabase:
                 result = conn.execute(stmt, {"ids": list(chunk), **(params or {})})
                 frames.append(pd.DataFrame(result.all(), columns=list(result.keys())))
         if not frames:
-            return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True)
+            # No ids: the same columns as always, as text until the caller types them.
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
 
     def _connect(self) -> sa.Connection:
         try:
