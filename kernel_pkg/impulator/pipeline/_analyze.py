@@ -26,6 +26,7 @@ from impulator.pipeline._report import RESULT_COLUMNS, Report
 from impulator.science import (
     DEFAULT_ACTIVITY_TYPES,
     DEFAULT_MODEL,
+    Curation,
     curate_activities,
     evaluate_cohort,
     get_model,
@@ -278,7 +279,7 @@ def _provenance(
 
 
 def _summary(
-    table: pd.DataFrame, curated: Any, unreadable: dict[str, str], pdb_notes: list[str]
+    table: pd.DataFrame, curated: Curation, unreadable: dict[str, str], pdb_notes: list[str]
 ) -> dict[str, Any]:
     finals = table["final_score"].to_numpy(dtype=float)
     candidates = table["imp_candidate"].fillna(False).astype(bool)
