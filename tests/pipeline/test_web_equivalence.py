@@ -8,7 +8,6 @@ two reports is a difference in how the two sources read the same records.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,15 +34,7 @@ QUERIES = {"dasatinib": DASATINIB, "gsk3b-ligand": GSK3B_LIGAND}
 SOURCE_FIELDS = {"bioactivity_source", "bioactivity_release", "fingerprint"}
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any socket connection is a test failure: the replay must answer everything."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to reach the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -47,15 +46,7 @@ def params(**values: str) -> Any:
     return matchers.query_param_matcher(values, strict_match=False)
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any socket connection is a test failure: the replay must answer everything."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to reach the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture
