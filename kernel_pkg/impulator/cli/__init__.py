@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from impulator._errors import SourceError, SourceUnavailable, UnknownCompound
 from impulator._version import __version__
-from impulator.cli import _analyze, _chem, _data
+from impulator.cli import _analyze, _chem, _data, _db
 from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
 
 __all__ = ["build_parser", "main"]
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"impulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_chem, _analyze, _data):
+    for module in (_chem, _analyze, _data, _db):
         module.add_commands(commands)
     return parser
 

@@ -1,0 +1,80 @@
+"""``impulator db ...``: create and migrate the impulator database (Alembic, packaged)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
+
+__all__ = ["add_commands"]
+
+_URL_HELP = "SQLAlchemy URL (default: IMPULATOR_DATABASE_URL, else DATA_DIR/impulator.sqlite)"
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``db`` and its subcommands to the ``impulator`` command."""
+    db = commands.add_parser("db", help="the impulator database: migrate, show its revision")
+    sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+
+    p = sub.add_parser("upgrade", help="migrate the database up (default: to the newest)")
+    p.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_upgrade)
+
+    p = sub.add_parser("downgrade", help="migrate the database down to REV ('base': empty)")
+    p.add_argument("revision", metavar="REV")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_downgrade)
+
+    p = sub.add_parser("current", help="the revision the database is at")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_current)
+
+
+def _migrate(args: argparse.Namespace, action: str) -> int:
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from impulator import store
+
+    url = args.url or store.database_url()
+    try:
+        step = store.upgrade if action == "upgrade" else store.downgrade
+        revision = step(url, args.revision)
+    except CommandError as exc:
+        return fail(f"{action} to {args.revision!r}: {exc}", EXIT_INVALID_INPUT)
+    except SQLAlchemyError as exc:
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+    print(f"{store.redact(url)}: at revision {revision or 'base (empty)'}")
+    return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    return _migrate(args, "upgrade")
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    return _migrate(args, "downgrade")
+
+
+def _current(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from impulator import store
+
+    url = args.url or store.database_url()
+    try:
+        revision = store.current_revision(url)
+    except SQLAlchemyError as exc:
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+    head = store.head_revision()
+    state = "up to date" if revision == head else f"newest is {head}: run 'impulator db upgrade'"
+    print(f"{store.redact(url)}: at revision {revision or 'base (empty)'} ({state})")
+    return 0

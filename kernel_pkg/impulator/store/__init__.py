@@ -1,0 +1,70 @@
+"""The impulator database: SQLAlchemy models and the packaged Alembic migrations.
+
+SQLite (one file in the data directory) is the single-user default; a hub uses PostgreSQL,
+where row-level security on the ``owner`` column keeps each user's rows private.
+
+Example:
+    >>> from impulator import store
+    >>> store.head_revision()
+    '0001'
+    >>> sorted(store.Base.metadata.tables)[:3]
+    ['audit_log', 'compound_shares', 'compounds']
+"""
+
+from __future__ import annotations
+
+from impulator.store._migrate import (
+    MIGRATIONS,
+    alembic_config,
+    current_revision,
+    database_url,
+    downgrade,
+    head_revision,
+    redact,
+    upgrade,
+)
+from impulator.store._models import (
+    JOB_STATUSES,
+    ROLES,
+    TENANT_TABLES,
+    AuditEntry,
+    Base,
+    Compound,
+    CompoundShare,
+    Export,
+    Group,
+    GroupMembership,
+    InterferenceRecord,
+    Job,
+    Organization,
+    PdbEvidenceRecord,
+    ResultRow,
+    User,
+)
+
+__all__ = [
+    "JOB_STATUSES",
+    "MIGRATIONS",
+    "ROLES",
+    "TENANT_TABLES",
+    "AuditEntry",
+    "Base",
+    "Compound",
+    "CompoundShare",
+    "Export",
+    "Group",
+    "GroupMembership",
+    "InterferenceRecord",
+    "Job",
+    "Organization",
+    "PdbEvidenceRecord",
+    "ResultRow",
+    "User",
+    "alembic_config",
+    "current_revision",
+    "database_url",
+    "downgrade",
+    "head_revision",
+    "redact",
+    "upgrade",
+]

@@ -1,0 +1,279 @@
+"""The impulator database: organisations, users, groups, jobs and stored analyses.
+
+Every tenant table has an ``owner`` column (the platform user name, NOT NULL, indexed): the
+row-level security policies of a later step key on it. Results keep the columns users filter
+and sort by typed; everything else of a result row is JSON (JSONB on PostgreSQL). Timestamps are
+timezone-aware and default to the database clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "JOB_STATUSES",
+    "ROLES",
+    "TENANT_TABLES",
+    "AuditEntry",
+    "Base",
+    "Compound",
+    "CompoundShare",
+    "Export",
+    "Group",
+    "GroupMembership",
+    "InterferenceRecord",
+    "Job",
+    "Organization",
+    "PdbEvidenceRecord",
+    "ResultRow",
+    "User",
+]
+
+#: Platform roles (``users.role``).
+ROLES: tuple[str, ...] = ("chemist", "viewer", "instructor", "admin")
+#: Job life cycle (``jobs.status``).
+JOB_STATUSES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "cancelled")
+#: Tables whose rows belong to one user (``owner``).
+TENANT_TABLES: tuple[str, ...] = (
+    "jobs", "compounds", "compound_shares", "result_rows", "interference_flags",
+    "pdb_evidence", "exports",
+)  # fmt: skip
+
+#: JSON everywhere, JSONB on PostgreSQL.
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+#: Timezone-aware timestamp.
+Timestamp = sa.DateTime(timezone=True)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names that are stable across databases."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(Timestamp, server_default=sa.func.now(), nullable=False)
+
+
+def _owner() -> Mapped[str]:
+    return mapped_column(sa.Text, nullable=False, index=True)
+
+
+class Organization(Base):
+    """A customer or a class; users and groups may belong to one."""
+
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text, unique=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class User(Base):
+    """A platform user, known by the hub user name (which is also the database role)."""
+
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(_in("role", ROLES), name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text, unique=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.Text, server_default="chemist")
+    is_active: Mapped[bool] = mapped_column(server_default=sa.true())
+    created_at: Mapped[datetime] = _created()
+    last_login: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Group(Base):
+    """A set of users that compounds can be shared with (a project team, a class)."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text, unique=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = _created()
+
+
+class GroupMembership(Base):
+    """``member`` (a user name) belongs to ``group_id``."""
+
+    __tablename__ = "group_memberships"
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member: Mapped[str] = mapped_column(
+        sa.ForeignKey("users.name", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    created_at: Mapped[datetime] = _created()
+
+
+class Job(Base):
+    """A durable unit of work (one analysis, or a batch whose children are analyses)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", JOB_STATUSES), name="status"),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        sa.Index("ix_jobs_owner_status", "owner", "status"),
+        sa.Index("ix_jobs_owner_created_at", "owner", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = _owner()
+    job_type: Mapped[str] = mapped_column(sa.Text, server_default="analysis")
+    status: Mapped[str] = mapped_column(sa.Text, server_default="queued")
+    priority: Mapped[int] = mapped_column(server_default="5")
+    progress: Mapped[int] = mapped_column(server_default="0")
+    current_step: Mapped[str | None] = mapped_column(sa.Text)
+    input_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    result_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    completed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    runner: Mapped[str | None] = mapped_column(sa.Text)
+    retries: Mapped[int] = mapped_column(server_default="0")
+    max_retries: Mapped[int] = mapped_column(server_default="3")
+    parent_job_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Compound(Base):
+    """One stored analysis of one query compound (its rows are ``result_rows``)."""
+
+    __tablename__ = "compounds"
+    __table_args__ = (
+        sa.Index("ix_compounds_owner_created_at", "owner", "created_at"),
+        sa.Index("ix_compounds_name_lower", sa.func.lower(sa.text("name"))),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = _owner()
+    job_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    query: Mapped[str] = mapped_column(sa.Text)
+    parent_smiles: Mapped[str | None] = mapped_column(sa.Text)
+    inchikey: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    best_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    model_id: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class CompoundShare(Base):
+    """``owner`` shares compound ``compound_id`` with group ``group_id`` (read access)."""
+
+    __tablename__ = "compound_shares"
+    compound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("compounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    owner: Mapped[str] = _owner()
+    created_at: Mapped[datetime] = _created()
+
+
+class ResultRow(Base):
+    """One scored activity row (SCIENCE.md section 9); untyped columns live in ``data``."""
+
+    __tablename__ = "result_rows"
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                                    primary_key=True)  # fmt: skip
+    owner: Mapped[str] = _owner()
+    compound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
+    )
+    molecule_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    target_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    standard_type: Mapped[str | None] = mapped_column(sa.Text)
+    pactivity: Mapped[float | None] = mapped_column(sa.Float)
+    sei: Mapped[float | None] = mapped_column(sa.Float)
+    bei: Mapped[float | None] = mapped_column(sa.Float)
+    nsei: Mapped[float | None] = mapped_column(sa.Float)
+    nbei: Mapped[float | None] = mapped_column(sa.Float)
+    final_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    classification: Mapped[str | None] = mapped_column(sa.Text)
+    priority: Mapped[str | None] = mapped_column(sa.Text)
+    imp_candidate: Mapped[bool | None] = mapped_column()
+    scoring_model: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class InterferenceRecord(Base):
+    """Assay-interference flags of one structure of a compound's neighbourhood."""
+
+    __tablename__ = "interference_flags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = _owner()
+    compound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
+    )
+    inchikey: Mapped[str | None] = mapped_column(sa.Text)
+    smiles: Mapped[str | None] = mapped_column(sa.Text)
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    matches: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class PdbEvidenceRecord(Base):
+    """PDB structural evidence gathered for a compound."""
+
+    __tablename__ = "pdb_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = _owner()
+    compound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    entries: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    score: Mapped[float | None] = mapped_column(sa.Float)
+
+
+class Export(Base):
+    """A record of an export (files are generated on demand, never stored)."""
+
+    __tablename__ = "exports"
+    __table_args__ = (sa.Index("ix_exports_owner_created_at", "owner", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = _owner()
+    compound_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    format: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class AuditEntry(Base):
+    """Who did what to which target (append-only)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                                    primary_key=True)  # fmt: skip
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=sa.func.now(), index=True)
+    actor: Mapped[str] = mapped_column(sa.Text, index=True)
+    action: Mapped[str] = mapped_column(sa.Text)
+    target: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

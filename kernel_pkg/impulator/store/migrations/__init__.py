@@ -1,0 +1,1 @@
+"""Alembic migrations of the impulator database (run through ``impulator.store``)."""

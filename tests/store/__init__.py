@@ -1,0 +1,1 @@
+"""Tests of the impulator database: models, migrations, ``impulator db``."""

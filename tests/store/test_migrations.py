@@ -1,0 +1,168 @@
+"""The packaged Alembic migrations, on PostgreSQL and on SQLite: up, down, up again."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.orm import Session
+
+from impulator import store
+
+TABLES = {
+    "organizations", "users", "groups", "group_memberships", "jobs", "compounds",
+    "compound_shares", "result_rows", "interference_flags", "pdb_evidence", "exports",
+    "audit_log",
+}  # fmt: skip
+INDEXES = {
+    "jobs": {"ix_jobs_owner_status", "ix_jobs_owner_created_at", "ix_jobs_parent_job_id"},
+    "compounds": {
+        "ix_compounds_owner_created_at", "ix_compounds_inchikey", "ix_compounds_best_score",
+        "ix_compounds_chembl_id", "ix_compounds_name_lower",
+    },
+    "result_rows": {
+        "ix_result_rows_final_score", "ix_result_rows_molecule_chembl_id",
+        "ix_result_rows_compound_id",
+    },
+    "exports": {"ix_exports_owner_created_at"},
+}  # fmt: skip
+
+
+def _inspect(url: str) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
+    """Tables, index names per table and column names per table, via ``sa.inspect``."""
+    engine = sa.create_engine(url)
+    try:
+        with warnings.catch_warnings():
+            # SQLite reflection skips expression indexes (lower(name)) with a warning.
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            inspector = sa.inspect(engine)
+            tables = set(inspector.get_table_names())
+            indexes = {
+                t: {i["name"] for i in inspector.get_indexes(t) if i["name"]} for t in tables
+            }
+            columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in tables}
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text(
+                        "SELECT tbl_name, name FROM sqlite_master "
+                        "WHERE type = 'index' AND sql LIKE '%lower(%'"
+                    )
+                )
+                for table, name in rows:
+                    indexes[table].add(name)
+    finally:
+        engine.dispose()
+    return tables, indexes, columns
+
+
+def _assert_at_head(url: str) -> None:
+    tables, indexes, columns = _inspect(url)
+    assert tables == TABLES | {"alembic_version"}
+    for table, expected in INDEXES.items():
+        assert expected <= indexes[table], table
+    for table in store.TENANT_TABLES:
+        assert "owner" in columns[table] and f"ix_{table}_owner" in indexes[table], table
+    assert store.current_revision(url) == store.head_revision() == "0001"
+
+
+def test_up_down_up(empty_url: str) -> None:
+    assert store.current_revision(empty_url) is None
+    assert store.upgrade(empty_url) == "0001"
+    _assert_at_head(empty_url)
+    assert store.downgrade(empty_url, "base") is None
+    assert _inspect(empty_url)[0] == {"alembic_version"}
+    store.upgrade(empty_url)
+    _assert_at_head(empty_url)
+
+
+def test_models_match_the_migration(empty_url: str) -> None:
+    """The ORM models and migration 0001 describe the same schema (autogenerate is empty)."""
+    store.upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    try:
+        with warnings.catch_warnings(), engine.connect() as conn:
+            # SQLite cannot reflect lower(name), so neither side of it is compared there.
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, store.Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], diff
+
+
+def _add_analysis(url: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(store.User(name="ana", role="chemist"))
+            job = store.Job(owner="ana", input_data={"query": "CHEMBL25"})
+            session.add(job)
+            session.flush()
+            compound = store.Compound(
+                owner="ana", job_id=job.id, query="CHEMBL25", name="Aspirin",
+                inchikey="BSYNRYMUTXBXSQ-UHFFFAOYSA-N", provenance={"scoring_model": "imp-4"},
+                summary={"rows": 1}, best_score=71.5, model_id="imp-4",
+            )  # fmt: skip
+            session.add(compound)
+            session.flush()
+            session.add(store.ResultRow(
+                owner="ana", compound_id=compound.id, molecule_chembl_id="CHEMBL25",
+                final_score=71.5, imp_candidate=True, data={"qed": 0.55, "mw": 180.16},
+            ))  # fmt: skip
+            return compound.id
+    finally:
+        engine.dispose()
+
+
+def test_rows_survive_a_no_op_downgrade_and_re_upgrade(empty_url: str) -> None:
+    store.upgrade(empty_url)
+    compound_id = _add_analysis(empty_url)
+    assert store.downgrade(empty_url, "head") == "0001"
+    assert store.upgrade(empty_url) == "0001"
+    engine = sa.create_engine(empty_url)
+    try:
+        with Session(engine) as session:
+            compound = session.get_one(store.Compound, compound_id)
+            row = session.scalars(sa.select(store.ResultRow)).one()
+            job = session.scalars(sa.select(store.Job)).one()
+            assert (compound.name, compound.provenance) == ("Aspirin", {"scoring_model": "imp-4"})
+            assert isinstance(compound.created_at, datetime)
+            assert row.data == {"qed": 0.55, "mw": 180.16} and row.imp_candidate is True
+            assert (job.status, job.progress, job.retries, job.max_retries) == ("queued", 0, 0, 3)
+            hits = session.scalars(
+                sa.select(store.Compound).where(sa.func.lower(store.Compound.name) == "aspirin")
+            ).all()
+            assert [c.id for c in hits] == [compound_id]
+    finally:
+        engine.dispose()
+
+
+def test_deleting_a_compound_deletes_its_rows(empty_url: str) -> None:
+    store.upgrade(empty_url)
+    compound_id = _add_analysis(empty_url)
+    engine = sa.create_engine(empty_url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", lambda c, _: c.execute("PRAGMA foreign_keys = ON"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(store.Compound).where(store.Compound.id == compound_id))
+            assert conn.scalar(sa.select(sa.func.count()).select_from(store.ResultRow)) == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("column", "value"), [("status", "lost"), ("progress", 101)])
+def test_job_constraints(empty_url: str, column: str, value: object) -> None:
+    store.upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    try:
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(store.Job).values(owner="ana", input_data={}, **{column: value}))
+    finally:
+        engine.dispose()
