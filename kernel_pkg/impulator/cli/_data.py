@@ -129,6 +129,6 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _redacted(url: str | None) -> str | None:
-    from impulator.sources._chembl_local import _redact
+    from impulator._urls import redact
 
-    return _redact(url) if url else None
+    return redact(url) if url else None

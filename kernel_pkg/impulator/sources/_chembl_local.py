@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from impulator._errors import SourceUnavailable, UnknownCompound
+from impulator._urls import redact
 from impulator.chem import Structure
 from impulator.sources._base import (
     ACTIVITY_RECORD_COLUMNS,
@@ -97,13 +98,13 @@ class ChemblDatabase:
                 tables = set(sa.inspect(conn).get_table_names())
         except (SQLAlchemyError, OSError) as exc:
             raise SourceUnavailable(
-                f"cannot open the ChEMBL database {_redact(url)} ({exc.__class__.__name__}); "
+                f"cannot open the ChEMBL database {redact(url)} ({exc.__class__.__name__}); "
                 "check IMPULATOR_CHEMBL_URL or run `impulator data load-chembl PATH`"
             ) from None
         missing = [t for t in REQUIRED_TABLES if t not in tables]
         if missing:
             raise SourceUnavailable(
-                f"{_redact(url)} is not a ChEMBL database: tables {', '.join(missing)} are missing"
+                f"{redact(url)} is not a ChEMBL database: tables {', '.join(missing)} are missing"
             )
         self.release = release or self._read_release(tables)
         self.name = name or f"{self.release} local"
@@ -263,13 +264,5 @@ class ChemblDatabase:
             return self.engine.connect()
         except SQLAlchemyError as exc:
             raise SourceUnavailable(
-                f"the ChEMBL database {_redact(self.url)} is unreachable ({exc.__class__.__name__})"
+                f"the ChEMBL database {redact(self.url)} is unreachable ({exc.__class__.__name__})"
             ) from None
-
-
-def _redact(url: str) -> str:
-    """The URL without its password: credentials never appear in a message or a log."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database URL>"

@@ -20,6 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from impulator._urls import redact
 from impulator.config import Settings, get_settings
 
 __all__ = [
@@ -53,16 +54,6 @@ def database_url(settings: Settings | None = None, env: Mapping[str, str] | None
         return url
     settings = settings or get_settings(dict(environ))
     return f"sqlite:///{settings.data_dir / 'impulator.sqlite'}"
-
-
-def redact(url: str | sa.URL) -> str:
-    """``url`` with its password hidden, for messages and logs.
-
-    Example:
-        >>> redact("postgresql+psycopg://ana:s3cret@db:5432/imp")
-        'postgresql+psycopg://ana:***@db:5432/imp'
-    """
-    return sa.make_url(url).render_as_string(hide_password=True)
 
 
 def alembic_config(url: str | None = None) -> Config:
