@@ -219,7 +219,8 @@ class ResultRow(Base):
     nbei: Mapped[float | None] = mapped_column(sa.Float)
     final_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
     classification: Mapped[str | None] = mapped_column(sa.Text)
-    priority: Mapped[str | None] = mapped_column(sa.Text)
+    # 1 (Exceptional IMP) to 5 (Not IMP); NULL for Invalid rows, as impulator.science.classify.
+    priority: Mapped[int | None] = mapped_column(sa.Integer)
     imp_candidate: Mapped[bool | None] = mapped_column()
     scoring_model: Mapped[str | None] = mapped_column(sa.Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

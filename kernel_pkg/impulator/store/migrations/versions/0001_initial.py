@@ -145,7 +145,7 @@ def upgrade() -> None:
                                           "standard_type")),
         *(sa.Column(c, sa.Float) for c in ("pactivity", "sei", "bei", "nsei", "nbei",
                                            "final_score")),
-        sa.Column("classification", sa.Text), sa.Column("priority", sa.Text),
+        sa.Column("classification", sa.Text), sa.Column("priority", sa.Integer),
         sa.Column("imp_candidate", sa.Boolean), sa.Column("scoring_model", sa.Text),
         sa.Column("data", JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_result_rows"),
