@@ -63,7 +63,21 @@ class PostgresCluster:
             self.bindir / "initdb", "-D", str(self.data), "-U", self.user, "-A", "trust",
             "--no-instructions", "-E", "UTF8",
         )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+        # The superuser needs no password; every other role (the per-user logins the store
+        # provisions) must give its own, so a wrong or rotated password is really refused.
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(
+            "local all all trust\n"
+            f"host all {self.user} 127.0.0.1/32 trust\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+        )
+        if self._as_postgres:
+            shutil.chown(hba, "postgres", "postgres")
+        # DDL is logged so tests can check that no password reaches the server log.
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+            "-c log_statement=ddl"
+        )
         self._run(
             self.bindir / "pg_ctl", "-D", str(self.data), "-o", options,
             "-l", str(self.root / "server.log"), "-w", "start",
@@ -78,6 +92,11 @@ class PostgresCluster:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    @property
+    def log(self) -> Path:
+        """The server log."""
+        return self.root / "server.log"
 
     def stop(self) -> None:
         try:

@@ -14,9 +14,9 @@ def test_upgrade_current_downgrade(empty_url: str, capsys: pytest.CaptureFixture
     assert main(["db", "current", "--url", empty_url]) == 0
     assert "base (empty)" in capsys.readouterr().out
     assert main(["db", "upgrade", "--url", empty_url]) == 0
-    assert "at revision 0001" in capsys.readouterr().out
+    assert "at revision 0003" in capsys.readouterr().out
     assert main(["db", "current", "--url", empty_url]) == 0
-    assert "0001 (up to date)" in capsys.readouterr().out
+    assert "0003 (up to date)" in capsys.readouterr().out
     assert main(["db", "downgrade", "base", "--url", empty_url]) == 0
     assert "base (empty)" in capsys.readouterr().out
     assert store.current_revision(empty_url) is None

@@ -9,10 +9,13 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from impulator import store
+from impulator.store._keys import provenance_key
 
+HEAD = "0003"
 TABLES = {
     "organizations", "users", "groups", "group_memberships", "jobs", "compounds",
     "compound_shares", "result_rows", "interference_flags", "pdb_evidence", "exports",
@@ -21,7 +24,8 @@ TABLES = {
 INDEXES = {
     "jobs": {"ix_jobs_owner_status", "ix_jobs_owner_created_at", "ix_jobs_parent_job_id"},
     "compounds": {
-        "ix_compounds_owner_created_at", "ix_compounds_inchikey", "ix_compounds_best_score",
+        "ix_compounds_owner_created_at", "ix_compounds_owner_inchikey_provenance_key",
+        "ix_compounds_inchikey", "ix_compounds_best_score",
         "ix_compounds_chembl_id", "ix_compounds_name_lower",
     },
     "result_rows": {
@@ -67,12 +71,12 @@ def _assert_at_head(url: str) -> None:
         assert expected <= indexes[table], table
     for table in store.TENANT_TABLES:
         assert "owner" in columns[table] and f"ix_{table}_owner" in indexes[table], table
-    assert store.current_revision(url) == store.head_revision() == "0001"
+    assert store.current_revision(url) == store.head_revision() == HEAD
 
 
 def test_up_down_up(empty_url: str) -> None:
     assert store.current_revision(empty_url) is None
-    assert store.upgrade(empty_url) == "0001"
+    assert store.upgrade(empty_url) == HEAD
     _assert_at_head(empty_url)
     assert store.downgrade(empty_url, "base") is None
     assert _inspect(empty_url)[0] == {"alembic_version"}
@@ -81,7 +85,7 @@ def test_up_down_up(empty_url: str) -> None:
 
 
 def test_models_match_the_migration(empty_url: str) -> None:
-    """The ORM models and migration 0001 describe the same schema (autogenerate is empty)."""
+    """The ORM models and the migrations describe the same schema (autogenerate is empty)."""
     store.upgrade(empty_url)
     engine = sa.create_engine(empty_url)
     try:
@@ -97,50 +101,75 @@ def test_models_match_the_migration(empty_url: str) -> None:
 
 
 def _add_analysis(url: str) -> int:
+    """One user, job, compound and result row, written with revision 0001's columns only."""
     engine = sa.create_engine(url)
+    json = sa.JSON().with_variant(JSONB(), "postgresql")
     try:
-        with Session(engine) as session, session.begin():
-            session.add(store.User(name="ana", role="chemist"))
-            job = store.Job(owner="ana", input_data={"query": "CHEMBL25"})
-            session.add(job)
-            session.flush()
-            compound = store.Compound(
-                owner="ana", job_id=job.id, query="CHEMBL25", name="Aspirin",
-                inchikey="BSYNRYMUTXBXSQ-UHFFFAOYSA-N", provenance={"scoring_model": "imp-4"},
-                summary={"rows": 1}, best_score=71.5, model_id="imp-4",
-            )  # fmt: skip
-            session.add(compound)
-            session.flush()
-            session.add(store.ResultRow(
-                owner="ana", compound_id=compound.id, molecule_chembl_id="CHEMBL25",
-                final_score=71.5, imp_candidate=True, data={"qed": 0.55, "mw": 180.16},
-            ))  # fmt: skip
-            return compound.id
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (name, role) VALUES ('ana', 'chemist')"))
+            job_id = conn.execute(
+                sa.text(
+                    "INSERT INTO jobs (owner, input_data) VALUES ('ana', :input) RETURNING id"
+                ).bindparams(sa.bindparam("input", type_=json)),
+                {"input": {"query": "CHEMBL25"}},
+            ).scalar_one()
+            compound_id = conn.execute(
+                sa.text(
+                    "INSERT INTO compounds (owner, job_id, query, name, inchikey, provenance, "
+                    "summary, best_score, model_id) VALUES ('ana', :job, 'CHEMBL25', 'Aspirin', "
+                    "'BSYNRYMUTXBXSQ-UHFFFAOYSA-N', :provenance, :summary, 71.5, 'imp-4') "
+                    "RETURNING id"
+                ).bindparams(
+                    sa.bindparam("provenance", type_=json), sa.bindparam("summary", type_=json)
+                ),
+                {"job": job_id, "provenance": PROVENANCE, "summary": {"rows": 1}},
+            ).scalar_one()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO result_rows (owner, compound_id, molecule_chembl_id, "
+                    "final_score, imp_candidate, data) VALUES ('ana', :compound, 'CHEMBL25', "
+                    "71.5, :candidate, :data)"
+                ).bindparams(sa.bindparam("data", type_=json)),
+                {"compound": compound_id, "candidate": True, "data": {"qed": 0.55, "mw": 180.16}},
+            )
+            return int(compound_id)
     finally:
         engine.dispose()
 
 
-def test_rows_survive_a_no_op_downgrade_and_re_upgrade(empty_url: str) -> None:
-    store.upgrade(empty_url)
-    compound_id = _add_analysis(empty_url)
-    assert store.downgrade(empty_url, "head") == "0001"
-    assert store.upgrade(empty_url) == "0001"
-    engine = sa.create_engine(empty_url)
+PROVENANCE = {"scoring_model": "imp-4", "similarity_threshold": 0.7}
+
+
+def _check_analysis(url: str, compound_id: int) -> None:
+    engine = sa.create_engine(url)
     try:
         with Session(engine) as session:
             compound = session.get_one(store.Compound, compound_id)
             row = session.scalars(sa.select(store.ResultRow)).one()
             job = session.scalars(sa.select(store.Job)).one()
-            assert (compound.name, compound.provenance) == ("Aspirin", {"scoring_model": "imp-4"})
+            assert (compound.name, compound.provenance) == ("Aspirin", PROVENANCE)
             assert isinstance(compound.created_at, datetime)
             assert row.data == {"qed": 0.55, "mw": 180.16} and row.imp_candidate is True
             assert (job.status, job.progress, job.retries, job.max_retries) == ("queued", 0, 0, 3)
+            # 0002 fills its new columns in from the JSON already stored.
+            assert compound.provenance_key == provenance_key(PROVENANCE)
+            assert (compound.n_rows, compound.n_flags) == (1, 0)
             hits = session.scalars(
                 sa.select(store.Compound).where(sa.func.lower(store.Compound.name) == "aspirin")
             ).all()
             assert [c.id for c in hits] == [compound_id]
     finally:
         engine.dispose()
+
+
+def test_data_from_the_first_revision_survives_every_upgrade(empty_url: str) -> None:
+    assert store.upgrade(empty_url, "0001") == "0001"
+    compound_id = _add_analysis(empty_url)
+    assert store.upgrade(empty_url) == HEAD
+    _check_analysis(empty_url, compound_id)
+    assert store.downgrade(empty_url, "0002") == "0002"
+    assert store.upgrade(empty_url) == HEAD
+    _check_analysis(empty_url, compound_id)
 
 
 def test_deleting_a_compound_deletes_its_rows(empty_url: str) -> None:

@@ -6,7 +6,7 @@ where row-level security on the ``owner`` column keeps each user's rows private.
 Example:
     >>> from impulator import store
     >>> store.head_revision()
-    '0001'
+    '0003'
     >>> sorted(store.Base.metadata.tables)[:3]
     ['audit_log', 'compound_shares', 'compounds']
 """

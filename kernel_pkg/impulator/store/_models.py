@@ -167,7 +167,9 @@ class Compound(Base):
     __table_args__ = (
         sa.Index("ix_compounds_owner_created_at", "owner", "created_at"),
         sa.Index("ix_compounds_name_lower", sa.func.lower(sa.text("name"))),
-    )
+        sa.Index("ix_compounds_owner_inchikey_provenance_key", "owner", "inchikey",
+                 "provenance_key"),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
     job_id: Mapped[int | None] = mapped_column(
@@ -183,6 +185,13 @@ class Compound(Base):
     best_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
     model_id: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = _created()
+    # Added by migration 0002: duplicate detection and the columns the compound browser
+    # filters and sorts on without opening the JSON.
+    provenance_key: Mapped[str | None] = mapped_column(sa.Text)
+    best_class: Mapped[str | None] = mapped_column(sa.Text)
+    mw: Mapped[float | None] = mapped_column(sa.Float)
+    n_rows: Mapped[int] = mapped_column(server_default="0")
+    n_flags: Mapped[int] = mapped_column(server_default="0")
 
 
 class CompoundShare(Base):
