@@ -31,6 +31,29 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--url", help=_URL_HELP)
     p.set_defaults(run=_current)
 
+    p = sub.add_parser(
+        "provision-user",
+        help="create or update a user's PostgreSQL login (new password); print its URL",
+        description="Create or update NAME's login role, platform role and groups, set a new "
+        "random password, and print the user's connection URL on stdout (nothing else). "
+        "Run with an administrator's URL (CREATEROLE and BYPASSRLS, or a superuser).",
+    )
+    p.add_argument("name", metavar="NAME", help="the platform (hub) user name")
+    p.add_argument("--role", required=True, choices=("chemist", "viewer", "instructor", "admin"))
+    p.add_argument("--group", action="append", default=[], metavar="G",
+                   help="a group the user belongs to (repeat; memberships are set to exactly "
+                   "these)")  # fmt: skip
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_provision_user)
+
+    p = sub.add_parser(
+        "provision-runner",
+        help="create or update a job runner's PostgreSQL login (new password); print its URL",
+    )
+    p.add_argument("name", metavar="NAME", help="the runner's login name, e.g. runner-1")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_provision_runner)
+
 
 def _migrate(args: argparse.Namespace, action: str) -> int:
     from alembic.util.exc import CommandError
@@ -78,3 +101,29 @@ def _current(args: argparse.Namespace) -> int:
     state = "up to date" if revision == head else f"newest is {head}: run 'impulator db upgrade'"
     print(f"{store.redact(url)}: at revision {revision or 'base (empty)'} ({state})")
     return 0
+
+
+def _provision(args: argparse.Namespace, make: Any) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from impulator import store
+
+    url = args.url or store.database_url()
+    try:
+        login = make(url)
+    except SQLAlchemyError as exc:
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+    print(login)
+    return 0
+
+
+def _provision_user(args: argparse.Namespace) -> int:
+    from impulator.store import provision_user
+
+    return _provision(args, lambda url: provision_user(args.name, args.role, args.group, url=url))
+
+
+def _provision_runner(args: argparse.Namespace) -> int:
+    from impulator.store import provision_runner
+
+    return _provision(args, lambda url: provision_runner(args.name, url=url))

@@ -41,8 +41,16 @@ from impulator.store._models import (
     ResultRow,
     User,
 )
+from impulator.store._provision import (
+    GROUP_ROLES,
+    check_role_name,
+    provision_runner,
+    provision_user,
+    scram_verifier,
+)
 
 __all__ = [
+    "GROUP_ROLES",
     "JOB_STATUSES",
     "MIGRATIONS",
     "ROLES",
@@ -61,10 +69,14 @@ __all__ = [
     "ResultRow",
     "User",
     "alembic_config",
+    "check_role_name",
     "current_revision",
     "database_url",
     "downgrade",
     "head_revision",
+    "provision_runner",
+    "provision_user",
     "redact",
+    "scram_verifier",
     "upgrade",
 ]

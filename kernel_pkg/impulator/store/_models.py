@@ -76,6 +76,14 @@ def _owner() -> Mapped[str]:
     return mapped_column(sa.Text, nullable=False, index=True)
 
 
+def _same_owner(table: str) -> sa.ForeignKeyConstraint:
+    """A compound's rows belong to the compound's owner (checked by the database)."""
+    return sa.ForeignKeyConstraint(
+        ["compound_id", "owner"], ["compounds.id", "compounds.owner"],
+        name=f"fk_{table}_compound_owner", ondelete="CASCADE",
+    )  # fmt: skip
+
+
 class Organization(Base):
     """A customer or a class; users and groups may belong to one."""
 
@@ -169,6 +177,8 @@ class Compound(Base):
         sa.Index("ix_compounds_name_lower", sa.func.lower(sa.text("name"))),
         sa.Index("ix_compounds_owner_inchikey_provenance_key", "owner", "inchikey",
                  "provenance_key"),
+        # Target of the (compound_id, owner) keys below (migration 0003).
+        sa.UniqueConstraint("id", "owner"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
@@ -198,6 +208,7 @@ class CompoundShare(Base):
     """``owner`` shares compound ``compound_id`` with group ``group_id`` (read access)."""
 
     __tablename__ = "compound_shares"
+    __table_args__ = (_same_owner("compound_shares"),)
     compound_id: Mapped[int] = mapped_column(
         sa.ForeignKey("compounds.id", ondelete="CASCADE"), primary_key=True
     )
@@ -212,6 +223,7 @@ class ResultRow(Base):
     """One scored activity row (SCIENCE.md section 9); untyped columns live in ``data``."""
 
     __tablename__ = "result_rows"
+    __table_args__ = (_same_owner("result_rows"),)
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                                     primary_key=True)  # fmt: skip
     owner: Mapped[str] = _owner()
@@ -239,6 +251,7 @@ class InterferenceRecord(Base):
     """Assay-interference flags of one structure of a compound's neighbourhood."""
 
     __tablename__ = "interference_flags"
+    __table_args__ = (_same_owner("interference_flags"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
     compound_id: Mapped[int] = mapped_column(
@@ -254,6 +267,7 @@ class PdbEvidenceRecord(Base):
     """PDB structural evidence gathered for a compound."""
 
     __tablename__ = "pdb_evidence"
+    __table_args__ = (_same_owner("pdb_evidence"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
     compound_id: Mapped[int] = mapped_column(

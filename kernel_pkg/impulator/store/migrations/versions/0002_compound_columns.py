@@ -37,6 +37,8 @@ def _columns() -> list[sa.Column[Any]]:
 
 
 INDEX = "ix_compounds_owner_inchikey_provenance_key"
+# SQLite's batch mode rebuilds the table and cannot carry an expression index over.
+NAME_INDEX = "CREATE INDEX IF NOT EXISTS ix_compounds_name_lower ON compounds (lower(name))"
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -75,3 +77,4 @@ def downgrade() -> None:
     with op.batch_alter_table("compounds") as batch:
         for column in reversed(_columns()):
             batch.drop_column(column.name)
+    op.execute(NAME_INDEX)

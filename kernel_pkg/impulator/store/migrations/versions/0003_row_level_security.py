@@ -1,6 +1,11 @@
 """Row-level security on PostgreSQL: each user's rows are theirs, shared rows are readable.
 
-PostgreSQL only; on SQLite (one user, one private file) this revision changes nothing.
+On every database, a compound's rows (result rows, flags, PDB evidence, shares) get a foreign
+key on ``(compound_id, owner)``: they belong to the compound's owner. Foreign keys are checked
+past row-level security, which is what lets the policies below stay free of circular
+references (a policy on shares that looked up compounds, whose policy looks up shares, is
+refused by PostgreSQL as infinite recursion). The rest is PostgreSQL only; on SQLite (one user,
+one private file) there is nothing more to do.
 
 Group roles (cluster-wide, created when missing, kept on downgrade because other databases of
 the cluster may use them):
@@ -46,8 +51,9 @@ CHILDREN = ("result_rows", "interference_flags", "pdb_evidence")
 PLATFORM = ("organizations", "users", "groups")
 IS_ADMIN = "pg_has_role(current_user, 'impulator_admin', 'USAGE')"
 MY_GROUPS = "(SELECT m.group_id FROM group_memberships m WHERE m.member = current_user)"
-MY_COMPOUNDS = "(SELECT c.id FROM compounds c WHERE c.owner = current_user)"
-OWN_COMPOUND = f"owner = current_user AND compound_id IN {MY_COMPOUNDS}"
+CHILD_TABLES = ("compound_shares", *CHILDREN)
+# SQLite's batch mode rebuilds the table and cannot carry an expression index over.
+NAME_INDEX = "CREATE INDEX IF NOT EXISTS ix_compounds_name_lower ON compounds (lower(name))"
 
 # Per table: (policy suffix, command, USING, WITH CHECK); all are granted TO impulator_user
 # except the runner's.
@@ -67,13 +73,13 @@ POLICIES: dict[str, list[tuple[str, str, str | None, str | None]]] = {
             "own",
             "ALL",
             "owner = current_user",
-            f"owner = current_user AND compound_id IN {MY_COMPOUNDS} AND group_id IN {MY_GROUPS}",
+            f"owner = current_user AND group_id IN {MY_GROUPS}",
         ),
         ("member", "SELECT", f"group_id IN {MY_GROUPS}", None),
     ],
     **{
         table: [
-            ("own", "ALL", "owner = current_user", OWN_COMPOUND),
+            ("own", "ALL", "owner = current_user", "owner = current_user"),
             # Readable wherever the compound is (own, shared with my group, admin).
             ("shared", "SELECT", "compound_id IN (SELECT c.id FROM compounds c)", None),
         ]
@@ -100,8 +106,20 @@ END $$
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    with op.batch_alter_table("compounds") as batch:
+        batch.create_unique_constraint("uq_compounds_id_owner", ["id", "owner"])
+    op.execute(NAME_INDEX)
+    for table in CHILD_TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.create_foreign_key(
+                f"fk_{table}_compound_owner", "compounds", ["compound_id", "owner"],
+                ["id", "owner"], ondelete="CASCADE",
+            )  # fmt: skip
+    if op.get_bind().dialect.name == "postgresql":
+        _secure()
+
+
+def _secure() -> None:
     for role, options in GROUP_ROLES.items():
         op.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
@@ -150,8 +168,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    if op.get_bind().dialect.name == "postgresql":
+        _unsecure()
+    for table in CHILD_TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f"fk_{table}_compound_owner", type_="foreignkey")
+    with op.batch_alter_table("compounds") as batch:
+        batch.drop_constraint("uq_compounds_id_owner", type_="unique")
+    op.execute(NAME_INDEX)
+
+
+def _unsecure() -> None:
     op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
     op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
     op.execute("DROP FUNCTION impulator_refuse_audit_change()")
