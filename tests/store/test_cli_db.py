@@ -51,3 +51,12 @@ def test_the_password_is_never_printed(capsys: pytest.CaptureFixture[str]) -> No
     out, err = capsys.readouterr()
     assert "s3cret-pw" not in out + err
     assert "ana:***@127.0.0.1:1/impulator" in err
+
+
+def test_provisioning_says_sqlite_has_no_roles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'impulator.sqlite'}"
+    assert main(["db", "provision-user", "alice", "--role", "chemist", "--url", url]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "only on PostgreSQL" in captured.err
