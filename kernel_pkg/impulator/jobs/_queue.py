@@ -1,0 +1,226 @@
+"""The job queue is the ``jobs`` table: submit, claim, heartbeat, finish, re-queue.
+
+A batch is a parent job (``job_type="batch"``) with one child per valid input row
+(``job_type="compound"``). One child per compound, rather than per chunk, because a child is
+the unit of exactly-once storage: a child's compound and the child's ``completed`` status are
+written in one transaction, so after any crash a child is either done (and never redone) or not
+started. Chunks are a scheduling choice of the runner, not something stored.
+
+Runners claim parent jobs with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has a
+single writer), keep a lease by heartbeating, and take over a job whose runner's heartbeat is
+older than ``stale_after`` seconds. All times are written by the runners' clocks (UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from impulator.store._models import Job
+
+__all__ = [
+    "CHANNEL",
+    "Lease",
+    "claim",
+    "finish_child",
+    "finish_job",
+    "heartbeat",
+    "insert_batch",
+    "notify",
+    "pending_children",
+    "status_counts",
+]
+
+#: The PostgreSQL LISTEN/NOTIFY channel that tells runners a job is waiting.
+CHANNEL = "impulator_jobs"
+_jobs = cast(sa.Table, Job.__table__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A parent job a runner holds: its id, owner and the options it was submitted with."""
+
+    job_id: int
+    owner: str
+    input_data: dict[str, Any]
+
+
+def insert_batch(
+    conn: sa.Connection,
+    parent: Mapping[str, Any],
+    children: Sequence[Mapping[str, Any]],
+    *,
+    priority: int = 5,
+) -> int:
+    """Insert a queued batch (its ``input_data`` and one child per row); returns its id.
+
+    ``parent`` may hold ``input_data`` and ``result_data``; each child is the child's
+    ``input_data``. The owner is the current database user on PostgreSQL (column default);
+    ``parent["owner"]`` is used where given (SQLite).
+    """
+    owner = {"owner": parent["owner"]} if parent.get("owner") else {}
+    job_id = conn.execute(
+        sa.insert(_jobs)
+        .values(
+            job_type="batch",
+            status="queued",
+            priority=priority,
+            progress=0,
+            current_step="queued",
+            input_data=parent.get("input_data", {}),
+            result_data=parent.get("result_data", {}),
+            **owner,
+        )
+        .returning(_jobs.c.id)
+    ).scalar_one()
+    if children:
+        conn.execute(
+            sa.insert(_jobs),
+            [
+                {"job_type": "compound", "status": "queued", "priority": priority,
+                 "progress": 0, "parent_job_id": job_id, "input_data": dict(child), **owner}
+                for child in children
+            ],
+        )  # fmt: skip
+    notify(conn, job_id)
+    return int(job_id)
+
+
+def notify(conn: sa.Connection, job_id: int) -> None:
+    """Wake listening runners (PostgreSQL; delivered when the transaction commits)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_notify(CHANNEL, str(job_id))))
+
+
+def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lease | None:
+    """Take the next queued parent job (or one whose runner went silent); None if none waits.
+
+    Call inside a transaction as the runner; the claim is committed with it.
+    """
+    cutoff = _now() - timedelta(seconds=stale_after)
+    waiting = sa.or_(
+        _jobs.c.status == "queued",
+        sa.and_(_jobs.c.status == "processing", _jobs.c.heartbeat_at < cutoff),
+    )
+    candidate = (
+        sa.select(_jobs.c.id)
+        .where(_jobs.c.parent_job_id.is_(None), waiting)
+        .order_by(_jobs.c.priority, _jobs.c.created_at, _jobs.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    job_id = conn.execute(candidate).scalar()
+    if job_id is None:
+        return None
+    now = _now()
+    row = conn.execute(
+        sa.update(_jobs)
+        .where(_jobs.c.id == job_id)
+        .values(
+            status="processing",
+            runner=runner,
+            heartbeat_at=now,
+            current_step="starting",
+            started_at=sa.func.coalesce(_jobs.c.started_at, now),
+        )
+        .returning(_jobs.c.owner, _jobs.c.input_data)
+    ).one()
+    return Lease(int(job_id), str(row.owner), dict(row.input_data or {}))
+
+
+def heartbeat(
+    conn: sa.Connection, lease: Lease, runner: str, *, progress: int, step: str
+) -> str | None:
+    """Renew the lease and report progress; returns the job's status (``"cancelled"`` tells
+    the runner to stop), or None when another runner has taken the job over."""
+    return conn.execute(
+        sa.update(_jobs)
+        .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner)
+        .values(heartbeat_at=_now(), progress=max(0, min(100, progress)), current_step=step)
+        .returning(_jobs.c.status)
+    ).scalar()
+
+
+def pending_children(conn: sa.Connection, job_id: int) -> list[sa.Row[Any]]:
+    """The children still to do (queued, or processing under a runner that went away)."""
+    return list(
+        conn.execute(
+            sa.select(_jobs.c.id, _jobs.c.input_data, _jobs.c.retries, _jobs.c.max_retries)
+            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(("queued", "processing")))
+            .order_by(_jobs.c.id)
+        )
+    )
+
+
+def status_counts(conn: sa.Connection, job_id: int) -> dict[str, int]:
+    """How many children are in each status."""
+    rows = conn.execute(
+        sa.select(_jobs.c.status, sa.func.count())
+        .where(_jobs.c.parent_job_id == job_id)
+        .group_by(_jobs.c.status)
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def finish_child(
+    conn: sa.Connection,
+    child_id: int,
+    status: str,
+    *,
+    result: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    retries: int | None = None,
+) -> bool:
+    """Close (or re-queue, with ``status="queued"``) one child unless it is already final.
+
+    Locks the child row first, so two runners can never both complete it. Returns whether
+    this call changed it.
+    """
+    current = conn.execute(
+        sa.select(_jobs.c.status).where(_jobs.c.id == child_id).with_for_update()
+    ).scalar()
+    if current not in ("queued", "processing"):
+        return False
+    values: dict[str, Any] = {"status": status, "error_message": error}
+    if status != "queued":
+        values |= {"completed_at": _now(), "progress": 100}
+    if result is not None:
+        values["result_data"] = dict(result)
+    if retries is not None:
+        values["retries"] = retries
+    conn.execute(sa.update(_jobs).where(_jobs.c.id == child_id).values(**values))
+    return True
+
+
+def finish_job(
+    conn: sa.Connection,
+    job_id: int,
+    status: str,
+    *,
+    result: Mapping[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Close a parent job (completed, failed or cancelled) and its unfinished children."""
+    now = _now()
+    values: dict[str, Any] = {
+        "status": status, "completed_at": now, "error_message": error, "current_step": status,
+    }  # fmt: skip
+    if status == "completed":
+        values["progress"] = 100
+    if result is not None:
+        values["result_data"] = dict(result)
+    conn.execute(sa.update(_jobs).where(_jobs.c.id == job_id).values(**values))
+    if status in ("cancelled", "failed"):
+        conn.execute(
+            sa.update(_jobs)
+            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(("queued", "processing")))
+            .values(status=status, completed_at=now)
+        )
