@@ -32,6 +32,7 @@ pytest: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py
 	$(PY) benchmarks/bench_pipeline.py
+	$(PY) benchmarks/bench_store.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -97,3 +97,18 @@ def test_pipeline_benchmark_runs_on_the_demo_fixture(
     assert code == 0
     assert "analyze: median" in out and "over 3 compounds" in out
     assert "similarity (demo," in out and "same hits: True" in out
+
+
+def test_batch_benchmark_runs_on_the_demo_fixture(
+    demo_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Serial, 1 and 2 Dask workers on a few demo compounds: the lines are printed."""
+    bench_batch = _load("bench_batch")
+    code = bench_batch.main(["--limit", "3", "--warmup", "1", "--repeats", "1", "--no-pdb"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rate = r"\s+[\d.]+ compounds/s \(median of 1, min-max [\d.]+-[\d.]+\); 3 compounds"
+    for name in ("serial analyze", "dask, 1 worker", "dask, 2 workers"):
+        assert re.search(rf"^{name}:{rate}", out, re.MULTILINE), name
+    assert re.search(r"^speed-up 1 -> 2 workers: [\d.]+x; 1 worker vs serial: ", out, re.MULTILINE)
+    assert "reference speed-up 1 -> 2 workers:" in out

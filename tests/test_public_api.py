@@ -1,13 +1,14 @@
 """The names users and other code depend on. Changing them is a decision, not an accident."""
 
 from __future__ import annotations
+import __future__
 
 import subprocess
 import sys
 import types
 
 import impulator
-from impulator import chem, pipeline, science, sources
+from impulator import batch, chem, pipeline, science, sources, store
 
 EXPECTED = {
     impulator: {
@@ -95,6 +96,67 @@ EXPECTED = {
         "probe_thresholds",
     },
     pipeline: {"PROTOTYPE_COLUMNS", "RESULT_COLUMNS", "Report", "analyze", "read_query"},
+    batch: {
+        "ALIASES",
+        "KINDS",
+        "BatchInput",
+        "BatchRow",
+        "BatchTooLarge",
+        "ChunkResult",
+        "RowError",
+        "chunk_size_for",
+        "chunked",
+        "open_client",
+        "read_batch",
+        "row_key",
+        "score",
+        "score_chunk",
+    },
+    store: {
+        "AuditEntry",
+        "Base",
+        "Compound",
+        "CompoundNotFound",
+        "CompoundPage",
+        "CompoundShare",
+        "Export",
+        "GROUP_ROLES",
+        "Group",
+        "GroupMembership",
+        "InterferenceRecord",
+        "JOB_STATUSES",
+        "Job",
+        "MIGRATIONS",
+        "Organization",
+        "PdbEvidenceRecord",
+        "PermissionDenied",
+        "ROLES",
+        "ResultRow",
+        "StoreUnavailable",
+        "StoredCompound",
+        "TENANT_TABLES",
+        "User",
+        "alembic_config",
+        "analytics",
+        "check_role_name",
+        "connect",
+        "current_revision",
+        "database_url",
+        "delete",
+        "downgrade",
+        "get",
+        "head_revision",
+        "list",
+        "provision_runner",
+        "provision_user",
+        "redact",
+        "save",
+        "scram_verifier",
+        "search",
+        "share",
+        "unshare",
+        "upgrade",
+    },
 }
 
 
@@ -108,11 +170,13 @@ def test_exported_names() -> None:
 def test_no_accidental_public_names() -> None:
     """Everything public is in __all__; the rest lives in private modules."""
     for module in EXPECTED:
-        # Submodules (impulator.cli, ...) become attributes once imported: not exports.
+        # Submodules (impulator.cli, ...) become attributes once imported: not exports; nor
+        # is ``from __future__ import annotations``.
         public = {
             n
             for n in dir(module)
-            if not n.startswith("_") and not isinstance(getattr(module, n), types.ModuleType)
+            if not n.startswith("_")
+            and not isinstance(getattr(module, n), types.ModuleType | __future__._Feature)
         }
         assert public <= set(module.__all__), module.__name__
 
@@ -136,3 +200,10 @@ def test_analyze_is_importable_from_the_top() -> None:
     from impulator.pipeline import Report, analyze
 
     assert impulator.analyze is analyze and impulator.Report is Report
+
+
+def test_store_errors_are_the_usual_kinds() -> None:
+    assert issubclass(store.PermissionDenied, PermissionError)
+    assert issubclass(store.StoreUnavailable, RuntimeError)
+    assert issubclass(store.CompoundNotFound, LookupError)
+    assert store.list.__name__ == "list_compounds"  # exported as store.list

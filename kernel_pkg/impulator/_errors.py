@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidStructure", "SourceError", "SourceUnavailable", "UnknownCompound"]
+__all__ = [
+    "CompoundNotFound",
+    "InvalidStructure",
+    "PermissionDenied",
+    "SourceError",
+    "SourceUnavailable",
+    "StoreUnavailable",
+    "UnknownCompound",
+]
 
 
 class InvalidStructure(ValueError):
@@ -44,3 +52,33 @@ class SourceUnavailable(SourceError):
 
 class UnknownCompound(SourceError, LookupError):
     """A name, ChEMBL id, synonym or InChIKey that the source does not know."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The results database cannot be reached, stopped answering, or needs migrating.
+
+    The message names the database (password hidden) and says what to do.
+    """
+
+
+class PermissionDenied(PermissionError):
+    """The results database refused an operation to this user (a viewer saving, say).
+
+    Example:
+        >>> from impulator.store import PermissionDenied
+        >>> issubclass(PermissionDenied, PermissionError)
+        True
+    """
+
+
+class CompoundNotFound(LookupError):
+    """No stored compound with that id is visible to this user.
+
+    Example:
+        >>> str(CompoundNotFound(42))
+        'no compound 42 (it does not exist or is not shared with you)'
+    """
+
+    def __init__(self, compound_id: object) -> None:
+        self.compound_id = compound_id
+        super().__init__(f"no compound {compound_id} (it does not exist or is not shared with you)")

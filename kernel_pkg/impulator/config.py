@@ -11,6 +11,8 @@ registry file written by ``impulator data ...`` commands, then defaults.
 | ``IMPULATOR_PDB_INDEX_DIR`` | folder with wwPDB ``cc-to-pdb.tdd`` and ``resolu.idx`` | none |
 | ``IMPULATOR_PDB_SOURCE`` | ``auto``, ``ccd``, ``local``, ``rcsb`` or ``none`` | ``auto`` |
 | ``IMPULATOR_OFFLINE`` | ``1``: never try the web sources | ``0`` |
+| ``IMPULATOR_BATCH_MAX_ROWS`` | most compounds one batch (file, list, table) may hold | ``10000`` |
+| ``IMPULATOR_BATCH_MAX_BYTES`` | largest batch file accepted, in bytes | ``50000000`` |
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Settings:
     pdb_index_dir: Path | None
     pdb_source: str
     offline: bool
+    batch_max_rows: int = 10_000
+    batch_max_bytes: int = 50_000_000
 
     @property
     def demo_database(self) -> Path:
@@ -84,7 +88,22 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         pdb_index_dir=_path(env.get("IMPULATOR_PDB_INDEX_DIR")),
         pdb_source=pdb_source,
         offline=env.get("IMPULATOR_OFFLINE", "0").strip().lower() in {"1", "true", "yes"},
+        batch_max_rows=_positive(env, "IMPULATOR_BATCH_MAX_ROWS", 10_000),
+        batch_max_bytes=_positive(env, "IMPULATOR_BATCH_MAX_BYTES", 50_000_000),
     )
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip().replace("_", "")
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{name}={env[name]!r}: give a positive whole number, e.g. {default}")
+    return value
 
 
 def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -2,11 +2,13 @@
 
     impulator descriptors|flags STRUCTURE [--json]
     impulator indices STRUCTURE --pactivity 7.5 [--json]
-    impulator analyze QUERY [--similarity 0.8] [--model imp-4] [--json | --csv OUT]
+    impulator analyze QUERY [--similarity 0.8] [--model imp-4] [--json | --csv OUT] [--save]
+    impulator compounds list | show ID | delete ID | share ID GROUP | unshare ID GROUP
     impulator data build-demo | load-chembl PATH | index | status
 
 Exit status: 0 done; 2 invalid input (one line says why); 3 the query has no neighbours (the
-availability probe is printed); 4 a source is unavailable.
+availability probe is printed); 4 a source or the results database is unavailable; 5 the
+results database refused the operation to this user (a viewer saving, say).
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from impulator._errors import SourceError, SourceUnavailable, UnknownCompound
+from impulator._errors import (
+    CompoundNotFound,
+    PermissionDenied,
+    SourceError,
+    SourceUnavailable,
+    StoreUnavailable,
+    UnknownCompound,
+)
 from impulator._version import __version__
-from impulator.cli import _analyze, _chem, _data, _db
+from impulator.cli import _analyze, _chem, _compounds, _data, _db
+from impulator.cli._compounds import EXIT_PERMISSION_DENIED
 from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
 
 __all__ = ["build_parser", "main"]
@@ -31,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"impulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_chem, _analyze, _data, _db):
+    for module in (_chem, _analyze, _data, _db, _compounds):
         module.add_commands(commands)
     return parser
 
@@ -43,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except UnknownCompound as exc:
+        return fail(exc, EXIT_INVALID_INPUT)
+    except PermissionDenied as exc:
+        return fail(exc, EXIT_PERMISSION_DENIED)
+    except StoreUnavailable as exc:
+        return fail(exc, EXIT_SOURCE_UNAVAILABLE)
+    except CompoundNotFound as exc:
         return fail(exc, EXIT_INVALID_INPUT)
     except (SourceUnavailable, SourceError) as exc:
         return fail(exc, EXIT_SOURCE_UNAVAILABLE)

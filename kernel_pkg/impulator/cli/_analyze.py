@@ -1,15 +1,21 @@
-"""``impulator analyze QUERY``: one compound's scored ChEMBL neighbourhood."""
+"""``impulator analyze QUERY``: one compound's scored ChEMBL neighbourhood.
+
+With ``--save`` the report is stored in the results database (``IMPULATOR_DATABASE_URL``, else
+the SQLite file in the data directory) and the compound id is printed on stdout (inside the
+JSON as ``compound_id`` with ``--json``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
 from impulator.cli._output import EXIT_NO_NEIGHBOURS, emit, fail, progress_bar
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
 
-__all__ = ["add_commands"]
+__all__ = ["add_analysis_options", "add_commands", "analysis_options"]
 
 _SHOWN = [
     "molecule_chembl_id",
@@ -31,6 +37,32 @@ def add_commands(commands: Any) -> None:
         description="QUERY is a SMILES, InChI, InChIKey, ChEMBL id, name or synonym.",
     )
     p.add_argument("query", help="SMILES, InChI, InChIKey, ChEMBL id, name or synonym")
+    add_analysis_options(p)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    out.add_argument("--csv", metavar="OUT", help="write the rows to this CSV file")
+    p.add_argument(
+        "--prototype-columns",
+        action="store_true",
+        help="with --csv: the old prototype's column names",
+    )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="store the report in the results database and print the compound id",
+    )
+    p.add_argument("--name", help="with --save: the compound's name (default: ChEMBL name)")
+    p.add_argument(
+        "--on-duplicate",
+        choices=["skip", "replace", "keep"],
+        help="with --save, when this compound was stored with the same settings: skip "
+        "(default, print the stored id), replace it, or keep both",
+    )
+    p.set_defaults(run=_run)
+
+
+def add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """The options of one analysis (similarity, top-k, types, model, curation, PDB)."""
     p.add_argument("--similarity", type=float, default=0.90, help="Tanimoto threshold, 0.40-1.00")
     p.add_argument("--top-k", type=int, default=None, help="keep only the K most similar")
     p.add_argument(
@@ -41,33 +73,29 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
     p.add_argument("--curation", default="curated", choices=["curated", "prototype"])
     p.add_argument("--no-pdb", action="store_true", help="do not look up PDB structures")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    out.add_argument("--csv", metavar="OUT", help="write the rows to this CSV file")
-    p.add_argument(
-        "--prototype-columns",
-        action="store_true",
-        help="with --csv: the old prototype's column names",
-    )
-    p.set_defaults(run=_run)
+
+
+def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of ``impulator.analyze`` from :func:`add_analysis_options`' options."""
+    types = None if args.types.strip().lower() == "all" else _split(args.types)
+    return {
+        "similarity": args.similarity,
+        "top_k": args.top_k,
+        "activity_types": types,
+        "model": args.model,
+        "curation": args.curation,
+        "pdb": not args.no_pdb,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
     from impulator.pipeline import analyze
 
-    types = None if args.types.strip().lower() == "all" else _split(args.types)
+    if not args.save and (args.name is not None or args.on_duplicate is not None):
+        raise ValueError("--name and --on-duplicate go with --save")
     update, close = progress_bar("analyze")
     try:
-        report = analyze(
-            args.query,
-            similarity=args.similarity,
-            top_k=args.top_k,
-            activity_types=types,
-            model=args.model,
-            curation=args.curation,
-            pdb=not args.no_pdb,
-            progress=update,
-        )
+        report = analyze(args.query, progress=update, **analysis_options(args))
     finally:
         close()
     if report.summary.get("neighbours", 0) == 0:
@@ -77,19 +105,43 @@ def _run(args: argparse.Namespace) -> int:
             f"similarity {args.similarity:.2f}; neighbours at lower thresholds: {probe or 'none'}",
             EXIT_NO_NEIGHBOURS,
         )
+        if args.save:
+            print("impulator: nothing saved (no rows to store)", file=sys.stderr)
         if args.json:
             print(report.to_json())
         return EXIT_NO_NEIGHBOURS
+    compound_id = _save(report, args) if args.save else None
     if args.json:
-        print(report.to_json())
+        payload = json.loads(report.to_json())
+        if compound_id is not None:
+            payload = {"compound_id": compound_id, **payload}
+        print(json.dumps(payload, indent=2, allow_nan=False))
     elif args.csv:
         path = report.to_csv(
             args.csv, flavour="prototype" if args.prototype_columns else "impulator"
         )
         print(f"{len(report.rows)} rows written to {path}", file=sys.stderr)
+        if compound_id is not None:
+            print(compound_id)
+    elif compound_id is not None:
+        print(compound_id)
     else:
         _print_text(report)
     return 0
+
+
+def _save(report: Any, args: argparse.Namespace) -> int:
+    from impulator.store._save import save_report
+
+    saved = save_report(report, args.name, args.on_duplicate or "skip")
+    said = {
+        "inserted": f"saved as compound {saved.compound_id}",
+        "replaced": f"replaced compound {saved.compound_id}",
+        "skipped": f"already stored as compound {saved.compound_id} with the same settings "
+        "(--on-duplicate replace overwrites it, keep stores another copy)",
+    }[saved.action]
+    print(f"impulator: {said}", file=sys.stderr)
+    return saved.compound_id
 
 
 def _split(text: str) -> list[str]:

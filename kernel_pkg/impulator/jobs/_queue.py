@@ -30,8 +30,10 @@ __all__ = [
     "finish_job",
     "heartbeat",
     "insert_batch",
+    "lock_pending_child",
     "notify",
     "pending_children",
+    "release",
     "status_counts",
 ]
 
@@ -149,6 +151,17 @@ def heartbeat(
     ).scalar()
 
 
+def release(conn: sa.Connection, lease: Lease, runner: str) -> None:
+    """Give a job back to the queue (a runner stopping mid-job); finished children stay."""
+    conn.execute(
+        sa.update(_jobs)
+        .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner,
+               _jobs.c.status == "processing")
+        .values(status="queued", runner=None, current_step="waiting for a runner")
+    )  # fmt: skip
+    notify(conn, lease.job_id)
+
+
 def pending_children(conn: sa.Connection, job_id: int) -> list[sa.Row[Any]]:
     """The children still to do (queued, or processing under a runner that went away)."""
     return list(
@@ -170,6 +183,14 @@ def status_counts(conn: sa.Connection, job_id: int) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
+def lock_pending_child(conn: sa.Connection, child_id: int) -> bool:
+    """Lock a child row for this transaction; whether it still waits to be done."""
+    status = conn.execute(
+        sa.select(_jobs.c.status).where(_jobs.c.id == child_id).with_for_update()
+    ).scalar()
+    return status in ("queued", "processing")
+
+
 def finish_child(
     conn: sa.Connection,
     child_id: int,
@@ -184,10 +205,7 @@ def finish_child(
     Locks the child row first, so two runners can never both complete it. Returns whether
     this call changed it.
     """
-    current = conn.execute(
-        sa.select(_jobs.c.status).where(_jobs.c.id == child_id).with_for_update()
-    ).scalar()
-    if current not in ("queued", "processing"):
+    if not lock_pending_child(conn, child_id):
         return False
     values: dict[str, Any] = {"status": status, "error_message": error}
     if status != "queued":

@@ -1,0 +1,54 @@
+"""Batch scoring: many compounds validated up front, then analysed in chunks on Dask.
+
+In a notebook::
+
+    from impulator import batch
+    df = batch.score("compounds.csv", similarity=0.8)   # a progress bar; a LocalCluster,
+    df.attrs["errors"]                                   # or the hub's Dask Gateway
+
+``read_batch`` reads and validates (a list, a DataFrame, a CSV/TSV or SDF file, uploaded
+bytes); ``score_chunk`` is the function Dask workers run, for ``score`` here and for the
+durable jobs of :mod:`impulator.jobs`; ``open_client`` chooses where chunks run.
+
+Example:
+    >>> from impulator.batch import read_batch
+    >>> batch = read_batch(["CCO", "OCC", "not a smiles!"])
+    >>> len(batch.rows), batch.rows[0].inchikey == batch.rows[1].inchikey, batch.errors[0].row
+    (2, True, 3)
+"""
+
+from impulator.batch._executor import open_client
+from impulator.batch._input import (
+    ALIASES,
+    KINDS,
+    BatchInput,
+    BatchRow,
+    BatchTooLarge,
+    RowError,
+    read_batch,
+)
+from impulator.batch._score import (
+    ChunkResult,
+    chunk_size_for,
+    chunked,
+    row_key,
+    score,
+    score_chunk,
+)
+
+__all__ = [
+    "ALIASES",
+    "KINDS",
+    "BatchInput",
+    "BatchRow",
+    "BatchTooLarge",
+    "ChunkResult",
+    "RowError",
+    "chunk_size_for",
+    "chunked",
+    "open_client",
+    "read_batch",
+    "row_key",
+    "score",
+    "score_chunk",
+]

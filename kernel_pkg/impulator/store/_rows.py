@@ -1,0 +1,221 @@
+"""A report's rows as database records and back: typed columns, the rest JSON, dtypes kept.
+
+The columns users filter and sort by are typed (``TYPED_COLUMNS``); every other column of a
+row goes into its ``data`` JSON. Missing values (NaN, NA) are stored as NULL/null and come
+back as NaN/NA; numpy scalars are stored as plain numbers. The pandas dtype of every column is
+kept with the compound, so a stored table comes back exactly as it was saved (infinities, which
+JSON cannot hold, come back as NaN; scores never are infinite).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types
+
+from impulator.pipeline._report import RESULT_COLUMNS
+
+__all__ = [
+    "TYPED_COLUMNS",
+    "RowRecords",
+    "column_values",
+    "data_json",
+    "frame",
+    "rebuild",
+    "row_records",
+]
+
+#: Result-row columns stored as typed database columns (the rest is JSON in ``data``).
+TYPED_COLUMNS: tuple[str, ...] = (
+    "molecule_chembl_id", "target_chembl_id", "standard_type", "pactivity", "sei", "bei",
+    "nsei", "nbei", "final_score", "classification", "priority", "imp_candidate",
+    "scoring_model",
+)  # fmt: skip
+_FLOATS = frozenset({"pactivity", "sei", "bei", "nsei", "nbei", "final_score"})
+
+
+@dataclass
+class RowRecords:
+    """The rows of a report as plain Python columns (None for every missing value).
+
+    ``dtypes`` lists (column, pandas dtype) in column order (a list: JSONB keeps no key order).
+    """
+
+    columns: dict[str, list[Any]]
+    dtypes: list[tuple[str, str]]
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    def typed(self) -> list[tuple[Any, ...]]:
+        """One tuple of ``TYPED_COLUMNS`` values per row (None where a column is absent)."""
+        nothing = [None] * self.length
+        columns = [
+            [_typed(name, v) for v in self.columns[name]] if name in self.columns else nothing
+            for name in TYPED_COLUMNS
+        ]
+        return list(zip(*columns, strict=True)) if self.length else []
+
+    def data_texts(self) -> list[str]:
+        """One ``data`` JSON text per row, as :meth:`data` would dump, made column by column.
+
+        Numeric and boolean columns are encoded in one ``json.dumps`` each, strings by the
+        C string encoder: several times faster than dumping row dicts one by one.
+        """
+        rest = [c for c in self.columns if c not in TYPED_COLUMNS]
+        if not rest:
+            return ["{}"] * self.length
+        kinds = dict(self.dtypes)
+        parts = [_fragments(name, self.columns[name], kinds.get(name)) for name in rest]
+        return ["{" + ",".join(row) + "}" for row in zip(*parts, strict=True)]
+
+    def data(self) -> list[dict[str, Any]]:
+        """One ``data`` dict per row: every column that is not typed."""
+        rest = [c for c in self.columns if c not in TYPED_COLUMNS]
+        if not rest:
+            return [{} for _ in range(self.length)]
+        values = zip(*(self.columns[c] for c in rest), strict=True)
+        return [dict(zip(rest, row, strict=True)) for row in values]
+
+
+def column_values(series: pd.Series) -> list[Any]:
+    """Plain Python values of a column: numbers, str, bool, None for every missing value.
+
+    Example:
+        >>> column_values(pd.Series([1.5, float("nan")]))
+        [1.5, None]
+        >>> column_values(pd.Series([3, None], dtype="Int64"))
+        [3, None]
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fbiu":
+        array = series.to_numpy()
+        values: list[Any] = array.tolist()
+        if dtype.kind == "f":
+            for i in np.flatnonzero(~np.isfinite(array)).tolist():
+                values[i] = None
+        return values
+    objects = series.to_numpy(dtype=object, copy=True)
+    missing = pd.isna(objects)
+    if missing.any():
+        objects[missing] = None
+    out: list[Any] = objects.tolist()
+    for i, value in enumerate(out):
+        if isinstance(value, np.generic):
+            out[i] = value.item()
+        if isinstance(out[i], float) and not np.isfinite(out[i]):
+            out[i] = None
+    return out
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _fragments(name: str, values: list[Any], dtype: str | None) -> list[str]:
+    """``"name":value`` JSON fragments of one column (``column_values`` of a ``dtype``)."""
+    key = _encode_string(name) + ":"
+    kind = pd.api.types.pandas_dtype(dtype) if dtype else np.dtype(object)
+    numeric = types.is_bool_dtype(kind) or types.is_numeric_dtype(kind)
+    strings = isinstance(kind, pd.StringDtype)
+    if numeric or (not strings and all(v is None or type(v) in (float, int, bool) for v in values)):
+        # Numbers, true, false and null never contain ", ": the list's text splits cleanly.
+        dumped = json.dumps(values, allow_nan=False)[1:-1]
+        return [key + v for v in dumped.split(", ")] if values else []
+    if strings or all(v is None or type(v) is str for v in values):
+        return [key + ("null" if v is None else _encode_string(v)) for v in values]
+    return [key + data_json(v) for v in values]
+
+
+def _typed(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _FLOATS:
+        return float(value)
+    if name == "priority":
+        return int(value)
+    if name == "imp_candidate":
+        return bool(value)
+    return str(value)
+
+
+def row_records(rows: pd.DataFrame) -> RowRecords:
+    """The rows of a report as plain columns, with their dtypes.
+
+    Example:
+        >>> frame = pd.DataFrame({"molecule_chembl_id": ["CHEMBL25"], "pactivity": [7.5],
+        ...                       "qed": [float("nan")]})
+        >>> r = row_records(frame)
+        >>> r.typed()[0][:4], r.data()[0], r.dtypes[2]
+        (('CHEMBL25', None, None, 7.5), {'qed': None}, ('qed', 'float64'))
+    """
+    return RowRecords(
+        columns={str(c): column_values(rows[c]) for c in rows.columns},
+        dtypes=[(str(c), str(rows[c].dtype)) for c in rows.columns],
+        length=len(rows),
+    )
+
+
+def data_json(data: Any) -> str:
+    """A value (one row's ``data``, or one cell of an object column) as strict JSON text."""
+    return json.dumps(data, allow_nan=False, separators=(",", ":"), default=str)
+
+
+def rebuild(
+    typed: Sequence[Sequence[Any]],
+    data: Sequence[Mapping[str, Any]],
+    dtypes: Sequence[Sequence[str]],
+) -> pd.DataFrame:
+    """The rows table from stored typed values and ``data``, with the saved dtypes.
+
+    Without saved dtypes (rows written by other tools) the columns are ``RESULT_COLUMNS``
+    that are present, with dtypes inferred.
+
+    Example:
+        >>> r = row_records(pd.DataFrame({"pactivity": [7.5, float("nan")], "n": [1, 2]}))
+        >>> rebuild(r.typed(), r.data(), r.dtypes).to_dict("list")
+        {'pactivity': [7.5, nan], 'n': [1, 2]}
+    """
+    kinds = {str(name): str(kind) for name, kind in dtypes}
+    names = list(kinds) if kinds else _present(data)
+    index = {name: i for i, name in enumerate(TYPED_COLUMNS)}
+    columns = {
+        name: [row[index[name]] for row in typed]
+        if name in index
+        else [row.get(name) for row in data]
+        for name in names
+    }
+    return frame(columns, kinds)
+
+
+def frame(columns: Mapping[str, list[Any]], dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """A DataFrame of plain columns (None for missing) with these dtypes (inferred if absent).
+
+    Example:
+        >>> frame({"n": [1, None]}, {"n": "Int64"})["n"].tolist()
+        [1, <NA>]
+    """
+    series = {name: _series(values, dtypes.get(name)) for name, values in columns.items()}
+    return pd.DataFrame(series, columns=list(columns))
+
+
+def _present(data: Sequence[Mapping[str, Any]]) -> list[str]:
+    keys = {k for row in data for k in row}
+    return [c for c in RESULT_COLUMNS if c in keys or c in TYPED_COLUMNS]
+
+
+def _series(values: list[Any], dtype: str | None) -> pd.Series:
+    if dtype is None:
+        series = pd.Series(values)
+        return series.astype("float64") if series.isna().all() else series
+    if dtype == "object":
+        return pd.Series([np.nan if v is None else v for v in values], dtype=object)
+    try:
+        return pd.Series(values, dtype=dtype)
+    except (TypeError, ValueError):  # e.g. a missing value in a column saved as int64
+        return pd.Series(values)

@@ -1,0 +1,343 @@
+"""Saving a report: one compound, its result rows, flags and PDB evidence, in one transaction.
+
+A save is all or nothing. Its last statement is the audit-log entry. On PostgreSQL the result
+rows travel by COPY into a temporary staging table, then one ``INSERT ... SELECT`` moves them
+into ``result_rows`` (PostgreSQL refuses ``COPY FROM`` into a table with row-level security);
+on SQLite they are inserted in one ``executemany``.
+
+Duplicates are the same owner, InChIKey and provenance key (the settings and data that change
+the numbers, see ``impulator.store._keys``). ``on_duplicate`` decides: ``"skip"`` returns the
+stored compound's id and writes nothing; ``"replace"`` keeps that id (and its shares) and
+rewrites everything else; ``"keep"`` stores another copy. On PostgreSQL a transaction-scoped
+advisory lock on the duplicate key makes concurrent saves of the same analysis wait for each
+other instead of both inserting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from impulator.chem import FLAG_NAMES, descriptors, interference_flags
+from impulator.pipeline._report import _plain
+from impulator.store._keys import provenance_key
+from impulator.store._models import (
+    AuditEntry,
+    Compound,
+    InterferenceRecord,
+    PdbEvidenceRecord,
+    ResultRow,
+)
+from impulator.store._rows import TYPED_COLUMNS, RowRecords, row_records
+from impulator.store._session import Tx, transaction
+
+if TYPE_CHECKING:
+    from impulator.pipeline import Report
+
+__all__ = ["DTYPES_KEY", "ON_DUPLICATE", "SaveResult", "save", "save_report", "write_rows"]
+
+#: What ``save`` may do with a duplicate.
+ON_DUPLICATE: tuple[str, ...] = ("skip", "replace", "keep")
+#: Key in the stored summary holding the rows' pandas dtypes (removed again by ``get``).
+DTYPES_KEY = "_row_dtypes"
+
+_compounds = cast(sa.Table, Compound.__table__)
+_rows = cast(sa.Table, ResultRow.__table__)
+_flags = cast(sa.Table, InterferenceRecord.__table__)
+_pdb = cast(sa.Table, PdbEvidenceRecord.__table__)
+_audit = cast(sa.Table, AuditEntry.__table__)
+_CHILDREN = (_rows, _flags, _pdb)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: the compound id and ``"inserted"``, ``"replaced"`` or ``"skipped"``."""
+
+    compound_id: int
+    action: str
+
+
+def save(
+    report: Report,
+    name: str | None = None,
+    on_duplicate: str = "skip",
+    *,
+    job_id: int | None = None,
+    url: str | None = None,
+    connection: sa.Connection | None = None,
+) -> int:
+    """Store ``report`` in the results database; returns the compound id.
+
+    ``name`` defaults to the query's ChEMBL preferred name, else the query text. The whole
+    save is one transaction (``connection``: run inside yours instead; you commit).
+
+    Raises:
+        PermissionDenied: the user may only read (a viewer).
+        StoreUnavailable: the database cannot be reached or lost the connection; nothing
+            was saved.
+
+    Example:
+        >>> import os, tempfile
+        >>> import pandas as pd
+        >>> from impulator import chem, store
+        >>> from impulator.pipeline import Report
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> report = Report("CCO", chem.standardize("CCO"), pd.DataFrame())
+        >>> first = store.save(report, "ethanol", url=url)
+        >>> store.save(report, url=url) == first  # the same analysis: skipped
+        True
+    """
+    return save_report(
+        report, name, on_duplicate, job_id=job_id, url=url, connection=connection
+    ).compound_id
+
+
+def save_report(
+    report: Report,
+    name: str | None = None,
+    on_duplicate: str = "skip",
+    *,
+    job_id: int | None = None,
+    url: str | None = None,
+    connection: sa.Connection | None = None,
+) -> SaveResult:
+    """:func:`save`, also saying whether the compound was inserted, replaced or skipped."""
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValueError(
+            f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}, not {on_duplicate!r}"
+        )
+    values = compound_values(report, name)
+    records = row_records(report.rows)
+    values["summary"] = {**values["summary"], DTYPES_KEY: records.dtypes}
+    flags, pdb = flag_records(report), pdb_record(report)
+    what = f"save {values['name']!r}"
+    with transaction(url, what, write=True, connection=connection) as tx:
+        owner = tx.owner
+        if values["inchikey"]:
+            _lock(tx, owner, values["inchikey"], values["provenance_key"])
+        existing = _duplicate(tx, owner, values["inchikey"], values["provenance_key"])
+        if existing is not None and on_duplicate == "skip":
+            return SaveResult(existing, "skipped")
+        row = {**values, "owner": owner, "job_id": job_id}
+        if existing is not None and on_duplicate == "replace":
+            compound_id, action = existing, "replaced"
+            for table in _CHILDREN:
+                tx.conn.execute(table.delete().where(table.c.compound_id == compound_id))
+            tx.conn.execute(
+                _compounds.update()
+                .where(_compounds.c.id == compound_id)
+                .values(**row, created_at=sa.func.now())
+            )
+        else:
+            inserted = tx.conn.execute(_compounds.insert().values(**row).returning(_compounds.c.id))
+            compound_id, action = int(inserted.scalar_one()), "inserted"
+        write_rows(tx, owner, compound_id, records)
+        children = {"owner": owner, "compound_id": compound_id}
+        if flags:
+            tx.conn.execute(_flags.insert(), [{**children, **f} for f in flags])
+        if pdb is not None:
+            tx.conn.execute(_pdb.insert().values(**children, **pdb))
+        details = {
+            "action": action,
+            "name": values["name"],
+            "inchikey": values["inchikey"],
+            "rows": len(records),
+            "flag_records": len(flags),
+            "pdb_records": 0 if pdb is None else 1,
+        }
+        # The audit entry is the last statement of the transaction.
+        tx.conn.execute(
+            _audit.insert().values(
+                actor=owner, action="save", target=f"compound:{compound_id}", details=details
+            )
+        )
+    return SaveResult(compound_id, action)
+
+
+def _lock(tx: Tx, owner: str, inchikey: str, key: str | None) -> None:
+    if not tx.postgres:
+        return  # SQLite: the write lock taken at BEGIN IMMEDIATE serialises saves
+    digest = hashlib.sha256(f"{owner}\0{inchikey}\0{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    tx.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def _duplicate(tx: Tx, owner: str, inchikey: str | None, key: str | None) -> int | None:
+    if not inchikey:
+        return None
+    c = _compounds.c
+    found = tx.conn.execute(
+        sa.select(c.id)
+        .where(c.owner == owner, c.inchikey == inchikey, c.provenance_key == key)
+        .order_by(c.id)
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+# -- the compound row --------------------------------------------------------------------------
+
+
+def compound_values(report: Report, name: str | None = None) -> dict[str, Any]:
+    """The ``compounds`` columns of a report (without owner, job and id)."""
+    structure = report.structure
+    summary = _plain(dict(report.summary))
+    mw, n_flags = None, 0
+    if structure is not None:
+        mw = _plain(descriptors(structure).get("mw"))
+        found = interference_flags(structure)
+        n_flags = sum(1 for flag in FLAG_NAMES if getattr(found, flag))
+    return {
+        "query": report.query,
+        "parent_smiles": structure.smiles if structure is not None else None,
+        "inchikey": structure.inchikey if structure is not None else None,
+        "chembl_id": summary.get("query_chembl_id"),
+        "name": name if name else default_name(report),
+        "provenance": _plain(dict(report.provenance)),
+        "summary": summary,
+        "best_score": summary.get("best_score"),
+        "model_id": report.model or None,
+        "provenance_key": provenance_key(report.provenance),
+        "best_class": best_class(report.rows),
+        "mw": mw,
+        "n_rows": len(report.rows),
+        "n_flags": n_flags,
+    }
+
+
+def default_name(report: Report) -> str:
+    """The query's ChEMBL preferred name when the rows know it, else the query text."""
+    rows, query_id = report.rows, report.summary.get("query_chembl_id")
+    if query_id and {"molecule_chembl_id", "pref_name"} <= set(rows.columns):
+        names = rows.loc[rows["molecule_chembl_id"] == query_id, "pref_name"].dropna()
+        names = names[names.astype(str).str.strip() != ""]
+        if len(names):
+            return str(names.iloc[0])
+    return report.query
+
+
+def best_class(rows: pd.DataFrame) -> str | None:
+    """Classification of the best-scoring row (None when no row has a score)."""
+    if rows.empty or not {"final_score", "classification"} <= set(rows.columns):
+        return None
+    scores = pd.to_numeric(rows["final_score"], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(scores).any():
+        return None
+    value = rows["classification"].iloc[int(np.nanargmax(scores))]
+    return None if _plain(value) is None else str(value)
+
+
+# -- children ------------------------------------------------------------------------------------
+
+
+def flag_records(report: Report) -> list[dict[str, Any]]:
+    """One interference record per unique structure (InChIKey) of the rows."""
+    rows = report.rows
+    if rows.empty or "inchikey" not in rows.columns:
+        return []
+    present = [f for f in FLAG_NAMES if f in rows.columns]
+    records = []
+    for _, row in rows.dropna(subset=["inchikey"]).drop_duplicates("inchikey").iterrows():
+        records.append(
+            {
+                "inchikey": _plain(row["inchikey"]),
+                "smiles": _plain(row.get("canonical_smiles")),
+                "flags": {f: _plain(row[f]) for f in present},
+                "matches": {f: _plain(row.get(f"{f}_matches")) for f in present},
+            }
+        )
+    return records
+
+
+def pdb_record(report: Report) -> dict[str, Any] | None:
+    """PDB evidence per molecule of the rows, and the notes of lookups that failed.
+
+    None when the analysis did not look PDB up (and nothing failed).
+    """
+    source = report.provenance.get("pdb_source")
+    notes = list(report.summary.get("pdb_notes") or [])
+    if (source in (None, "off")) and not notes:
+        return None
+    rows = report.rows
+    entries: list[dict[str, Any]] = []
+    wanted = ["molecule_chembl_id", "inchikey", "pdb_structures", "pdb_ligands", "pdb_score"]
+    if not rows.empty and set(wanted) <= set(rows.columns):
+        for _, row in rows.drop_duplicates("molecule_chembl_id")[wanted].iterrows():
+            entries.append(
+                {
+                    "molecule_chembl_id": _plain(row["molecule_chembl_id"]),
+                    "inchikey": _plain(row["inchikey"]),
+                    "structures": _plain(row["pdb_structures"]),
+                    "ligands": _plain(row["pdb_ligands"]),
+                    "score": _plain(row["pdb_score"]),
+                }
+            )
+    entries.extend({"note": str(n)} for n in notes)
+    scores = [e["score"] for e in entries if isinstance(e.get("score"), int | float)]
+    return {"source": source, "entries": entries, "score": max(scores) if scores else None}
+
+
+# -- result rows -------------------------------------------------------------------------------
+
+
+def write_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> None:
+    """Insert a compound's result rows: COPY through a staging table on PostgreSQL."""
+    if not len(records):
+        return
+    if tx.postgres:
+        _copy_rows(tx, owner, compound_id, records)
+        return
+    tx.conn.execute(
+        _rows.insert(),
+        [
+            {"owner": owner, "compound_id": compound_id, **dict(zip(TYPED_COLUMNS, t, strict=True)),
+             "data": d}
+            for t, d in zip(records.typed(), records.data(), strict=True)
+        ],
+    )  # fmt: skip
+
+
+_STAGING = "impulator_staging_rows"
+_COPY_TYPES = {"double precision": "float8", "integer": "int4", "boolean": "bool", "text": "text"}
+_TYPED_SQL = {
+    "pactivity": "double precision", "sei": "double precision", "bei": "double precision",
+    "nsei": "double precision", "nbei": "double precision", "final_score": "double precision",
+    "priority": "integer", "imp_candidate": "boolean",
+}  # fmt: skip
+
+
+def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> None:
+    """COPY into a temporary staging table, then one INSERT ... SELECT into result_rows."""
+    conn = tx.conn
+    columns = ", ".join(TYPED_COLUMNS)
+    sql_types = [_TYPED_SQL.get(c, "text") for c in TYPED_COLUMNS]
+    definition = ", ".join(f"{c} {t}" for c, t in zip(TYPED_COLUMNS, sql_types, strict=True))
+    # data is staged as text and parsed once, by the INSERT (jsonb's input is text anyway).
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {_STAGING} (position integer, {definition}, data text) ON COMMIT DROP"
+    )
+    raw: Any = conn.connection.driver_connection
+    rows = zip(range(len(records)), records.typed(), records.data_texts(), strict=True)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            f"COPY {_STAGING} (position, {columns}, data) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(["int4", *(_COPY_TYPES[t] for t in sql_types), "text"])
+        for position, typed, data in rows:
+            copy.write_row((position, *typed, data))
+    conn.execute(
+        sa.text(
+            f"INSERT INTO result_rows (owner, compound_id, {columns}, data) "
+            f"SELECT :owner, :compound_id, {columns}, CAST(data AS jsonb) FROM {_STAGING} "
+            "ORDER BY position"
+        ),
+        {"owner": owner, "compound_id": compound_id},
+    )
+    conn.exec_driver_sql(f"DROP TABLE {_STAGING}")
