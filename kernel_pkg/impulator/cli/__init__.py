@@ -5,6 +5,8 @@
     impulator analyze QUERY [--similarity 0.8] [--model imp-4] [--json | --csv OUT] [--save]
     impulator compounds list | show ID | delete ID | share ID GROUP | unshare ID GROUP
     impulator data build-demo | load-chembl PATH | index | status
+    impulator jobs submit FILE [--wait] | status ID | errors ID | cancel ID | retry ID | list
+    impulator runner [--once]
 
 Exit status: 0 done; 2 invalid input (one line says why); 3 the query has no neighbours (the
 availability probe is printed); 4 a source or the results database is unavailable; 5 the
@@ -26,7 +28,7 @@ from impulator._errors import (
     UnknownCompound,
 )
 from impulator._version import __version__
-from impulator.cli import _analyze, _chem, _compounds, _data, _db
+from impulator.cli import _analyze, _chem, _compounds, _data, _db, _jobs
 from impulator.cli._compounds import EXIT_PERMISSION_DENIED
 from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
 
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"impulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_chem, _analyze, _data, _db, _compounds):
+    for module in (_chem, _analyze, _data, _db, _compounds, _jobs):
         module.add_commands(commands)
     return parser
 

@@ -1,5 +1,21 @@
-"""Durable batch jobs: submitted to the database, run by ``impulator runner`` on Dask."""
+"""Durable batch jobs: submitted to the database, run by ``impulator runner`` on Dask.
+
+Example (needs a runner to make progress)::
+
+    from impulator import jobs
+    job = jobs.submit("compounds.csv", similarity=0.8)
+    job.wait()                 # a progress bar; the job goes on if you close the notebook
+    job.results()              # one DataFrame, every stored row
+    job.errors()               # which rows were not stored, and why
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from impulator.jobs._api import ANALYZE_OPTIONS, Job, JobStatus, get_job, list_jobs, submit
+from impulator.jobs._runner import Runner
+
+# ``jobs.list`` reads as English; inside the package the function is ``list_jobs``.
+list = list_jobs
+get = get_job
+
+__all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "Runner", "get", "list", "submit"]

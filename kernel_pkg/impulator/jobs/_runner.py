@@ -1,0 +1,354 @@
+"""``impulator runner``: claims queued jobs, scores their compounds on Dask, stores the results.
+
+One runner or several: claims never overlap (``FOR UPDATE SKIP LOCKED``), a child compound is
+stored and closed in one transaction (so never twice), and a job whose runner stops
+heartbeating is taken over after ``stale_after`` seconds. Dask workers only compute; the
+runner alone talks to the database, writing each compound as the job's owner (``SET LOCAL
+ROLE``), so results obey the owner's row-level security.
+
+Faults it survives: a Dask worker dying (distributed reschedules the chunk; a chunk lost
+anyway is retried), a database restart (every transaction is retried with backoff until the
+database answers again), its own death (another runner takes over), and transient source
+errors (retried with backoff up to the child's ``max_retries``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from distributed import Client, Future, as_completed
+
+from impulator._errors import StoreUnavailable
+from impulator.batch import (
+    BatchRow,
+    ChunkResult,
+    chunk_size_for,
+    chunked,
+    open_client,
+    row_key,
+    score_chunk,
+)
+from impulator.jobs import _queue as queue
+from impulator.store._models import Job
+from impulator.store._save import save
+from impulator.store._session import engine_for
+
+__all__ = ["Runner"]
+
+log = logging.getLogger("impulator.runner")
+T = TypeVar("T")
+
+
+@dataclass
+class _Progress:
+    """What the heartbeat reports and what it learned (cancelled, lease lost)."""
+
+    total: int
+    halt: threading.Event
+    done: int = 0
+    cancelled: bool = False
+    lost: bool = False
+    finished: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stopping(self) -> bool:
+        return self.cancelled or self.lost or self.halt.is_set()
+
+    def percent(self) -> int:
+        return 100 if self.total == 0 else int(100 * self.done / self.total)
+
+
+class Runner:
+    """Process durable jobs from the database at ``url`` on a Dask cluster.
+
+    Args:
+        url: the database (default ``IMPULATOR_DATABASE_URL``); on PostgreSQL a runner login
+            made by ``impulator db provision-runner``.
+        name: this runner's name in ``jobs.runner`` (default host:pid).
+        cluster: where chunks run (see ``impulator.batch.open_client``; default a LocalCluster,
+            or the configured Dask Gateway).
+        chunk_size: compounds per Dask task (default ``impulator.batch.chunk_size_for``).
+        heartbeat_every: seconds between progress reports (and lease renewals).
+        stale_after: seconds of silence after which another runner takes a job over.
+        poll_every: seconds between looks at the queue when no notification arrives.
+        retry_delay: first backoff for transient failures (doubles each time).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        name: str | None = None,
+        cluster: Any = None,
+        chunk_size: int | None = None,
+        heartbeat_every: float = 2.0,
+        stale_after: float = 30.0,
+        poll_every: float = 5.0,
+        retry_delay: float = 1.0,
+        db_patience: float = 120.0,
+    ) -> None:
+        self.engine = engine_for(url)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.cluster = cluster
+        self.chunk_size = chunk_size
+        self.heartbeat_every = heartbeat_every
+        self.stale_after = stale_after
+        self.poll_every = poll_every
+        self.retry_delay = retry_delay
+        self.db_patience = db_patience
+        self._postgres = self.engine.dialect.name == "postgresql"
+        self._halt = threading.Event()
+
+    # The database, with patience: a restart is waited out, not fatal.
+
+    def _db(self, work: Callable[[sa.Connection], T]) -> T:
+        deadline = time.monotonic() + self.db_patience
+        delay = 0.25
+        while True:
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except (sa.exc.DBAPIError, StoreUnavailable) as exc:
+                lost = isinstance(exc, StoreUnavailable | sa.exc.OperationalError)
+                if not (lost or getattr(exc, "connection_invalidated", False)):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _as_owner(self, conn: sa.Connection, owner: str) -> None:
+        if self._postgres:
+            quoted = conn.dialect.identifier_preparer.quote_identifier(owner)
+            conn.exec_driver_sql(f"SET LOCAL ROLE {quoted}")
+
+    # The loop.
+
+    def run(self, *, once: bool = False, stop: threading.Event | None = None) -> int:
+        """Process jobs until ``stop`` is set (or, with ``once``, until none is queued).
+
+        Returns the number of jobs processed.
+        """
+        stop = self._halt = stop or threading.Event()
+        processed = 0
+        with open_client(self.cluster) as client, self._listener() as wait:
+            while not stop.is_set():
+                lease = self._db(lambda c: queue.claim(c, self.name, stale_after=self.stale_after))
+                if lease is None:
+                    if once:
+                        break
+                    wait(self.poll_every)
+                    continue
+                log.info("job %s of %s: claimed", lease.job_id, lease.owner)
+                self.process(lease, client)
+                processed += 1
+        return processed
+
+    @contextlib.contextmanager
+    def _listener(self) -> Iterator[Callable[[float], None]]:
+        """A function that waits for a NOTIFY on the jobs channel (or the timeout)."""
+        if not self._postgres:
+            yield time.sleep
+            return
+        raw = self.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            driver.autocommit = True
+            driver.execute(f"LISTEN {queue.CHANNEL}")
+
+            def wait(timeout: float) -> None:
+                try:
+                    for _ in driver.notifies(timeout=timeout, stop_after=1):
+                        pass
+                except Exception:  # a dropped connection: fall back to sleeping
+                    time.sleep(timeout)
+
+            yield wait
+        finally:
+            with contextlib.suppress(Exception):
+                raw.close()
+
+    def process(self, lease: queue.Lease, client: Client) -> str:
+        """Run one claimed job to its end; returns its final status."""
+        options = dict(lease.input_data.get("options", {}))
+        on_duplicate = str(lease.input_data.get("on_duplicate", "skip"))
+        pending = self._db(lambda c: queue.pending_children(c, lease.job_id))
+        counts = self._db(lambda c: queue.status_counts(c, lease.job_id))
+        progress = _Progress(total=sum(counts.values()), halt=self._halt)
+        progress.done = progress.total - len(pending)
+        # Children with the same structure are scored once and stored for each.
+        groups: dict[str, list[Any]] = defaultdict(list)
+        rows: dict[str, BatchRow] = {}
+        for child in pending:
+            data = child.input_data
+            row = _batch_row(data)
+            groups[row_key(row)].append(child)
+            rows.setdefault(row_key(row), row)
+        beat = threading.Thread(target=self._heartbeat, args=(lease, progress), daemon=True)
+        beat.start()
+        try:
+            self._score(lease, client, options, on_duplicate, groups, rows, progress)
+        finally:
+            progress.finished.set()  # wakes and stops the heartbeat
+            beat.join()
+        return self._close(lease, progress)
+
+    def _heartbeat(self, lease: queue.Lease, progress: _Progress) -> None:
+        while True:
+            with progress.lock:
+                if progress.finished.is_set():
+                    return
+                percent, step = progress.percent(), f"scoring {progress.done}/{progress.total}"
+            try:
+                status = self._db(
+                    partial(queue.heartbeat, lease=lease, runner=self.name, progress=percent,
+                            step=step)
+                )  # fmt: skip
+            except (sa.exc.DBAPIError, StoreUnavailable):
+                status = "processing"  # still unreachable after our patience: try again
+            if status is None:
+                progress.lost = True
+            elif status == "cancelled":
+                progress.cancelled = True
+            progress.finished.wait(self.heartbeat_every)
+
+    def _score(
+        self,
+        lease: queue.Lease,
+        client: Client,
+        options: dict[str, Any],
+        on_duplicate: str,
+        groups: dict[str, list[Any]],
+        rows: dict[str, BatchRow],
+        progress: _Progress,
+    ) -> None:
+        keys = list(rows)
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        in_flight = 2 * workers
+        size = self.chunk_size or chunk_size_for(len(keys), workers)
+        todo = [list(chunk) for chunk in chunked(keys, size)]
+        attempts: dict[str, int] = defaultdict(int)
+        futures = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
+        waiting: dict[Future[Any], list[str]] = {}
+
+        def submit(chunk: list[str]) -> None:
+            future = client.submit(score_chunk, [rows[k] for k in chunk], options, pure=False)
+            waiting[future] = chunk
+            futures.add(future)  # type: ignore[no-untyped-call]
+
+        while todo and len(waiting) < in_flight:
+            submit(todo.pop(0))
+        for future in futures:
+            chunk = waiting.pop(future)
+            if progress.stopping():
+                future.cancel()
+                continue
+            try:
+                results: list[ChunkResult] = future.result()
+            except Exception as exc:  # a lost worker, a killed task: the whole chunk again
+                reason = f"the task failed: {exc}"
+                results = [ChunkResult(rows[k], None, reason, True) for k in chunk]
+            retry: list[str] = []
+            for result in results:
+                key = row_key(result.row)
+                if result.error and result.transient:
+                    attempts[key] += 1
+                    if attempts[key] <= max(c.max_retries for c in groups[key]):
+                        retry.append(key)
+                        continue
+                self._store(lease, on_duplicate, result, groups[key], attempts[key])
+                with progress.lock:
+                    progress.done += len(groups[key])
+                if progress.stopping():
+                    break
+            if retry and not progress.stopping():
+                time.sleep(self.retry_delay * 2 ** (max(attempts[k] for k in retry) - 1))
+                todo.append(retry)
+            while todo and len(waiting) < in_flight and not progress.stopping():
+                submit(todo.pop(0))
+
+    def _store(
+        self,
+        lease: queue.Lease,
+        on_duplicate: str,
+        result: ChunkResult,
+        children: list[Any],
+        retries: int,
+    ) -> None:
+        """Store one scored structure for each child that asked for it, as the owner."""
+        for child in children:
+
+            def work(conn: sa.Connection, child: Any = child) -> None:
+                self._as_owner(conn, lease.owner)
+                # FOR SHARE: a cancel committed by the owner waits for this transaction, and
+                # once committed, it is seen here: nothing is written after a cancel.
+                parent = conn.execute(
+                    sa.select(Job.status).where(Job.id == lease.job_id).with_for_update(read=True)
+                ).scalar()
+                if parent == "cancelled":
+                    return
+                if result.report is None:
+                    queue.finish_child(
+                        conn, child.id, "failed", error=result.error, retries=retries
+                    )
+                    return
+                if not queue.lock_pending_child(conn, child.id):
+                    return  # stored before a crash, or by another runner
+                name = child.input_data.get("name")
+                compound_id = save(
+                    result.report, name=name, on_duplicate=on_duplicate, job_id=child.id,
+                    connection=conn,
+                )  # fmt: skip
+                queue.finish_child(
+                    conn, child.id, "completed", retries=retries,
+                    result={"compound_id": compound_id, "rows": len(result.report.rows)},
+                )  # fmt: skip
+
+            self._db(work)
+
+    def _close(self, lease: queue.Lease, progress: _Progress) -> str:
+        if progress.lost:
+            log.warning("job %s: taken over by another runner", lease.job_id)
+            return "lost"
+        if self._halt.is_set() and not progress.cancelled and progress.done < progress.total:
+            self._db(lambda c: queue.release(c, lease, self.name))
+            log.info("job %s: given back to the queue (runner stopping)", lease.job_id)
+            return "queued"
+
+        def work(conn: sa.Connection) -> str:
+            counts = queue.status_counts(conn, lease.job_id)
+            current = conn.execute(
+                sa.select(Job.status, Job.result_data).where(Job.id == lease.job_id)
+            ).one()
+            summary = {**(current.result_data or {}), "children": counts}
+            if current.status == "cancelled" or progress.cancelled:
+                queue.finish_job(conn, lease.job_id, "cancelled", result=summary)
+                return "cancelled"
+            stored, failed = counts.get("completed", 0), counts.get("failed", 0)
+            status = "failed" if failed and not stored else "completed"
+            error = f"{failed} of {stored + failed} compounds failed" if failed else None
+            queue.finish_job(conn, lease.job_id, status, result=summary, error=error)
+            return status
+
+        status = self._db(work)
+        log.info("job %s: %s", lease.job_id, status)
+        return status
+
+
+def _batch_row(data: dict[str, Any]) -> BatchRow:
+    return BatchRow(
+        row=int(data["row"]), query=str(data["query"]), kind=str(data.get("kind", "smiles")),
+        name=data.get("name"), inchikey=data.get("inchikey"),
+    )  # fmt: skip
