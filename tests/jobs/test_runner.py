@@ -181,17 +181,17 @@ def test_cancel_mid_job_keeps_what_is_stored_and_writes_nothing_more(
 
 def test_a_dask_worker_killed_mid_job(platform: Platform, env: None, tmp_path: Path) -> None:
     job = platform.submit(write_batch(tmp_path / "b.csv", valid=80))
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
-        with Client(cluster) as client:
-            pids = client.run(os.getpid)
-            thread, stop = in_thread(platform.runner_for(chunk_size=2), client)
-            try:
-                wait_until(lambda: job.status().stored >= 4)
-                os.kill(next(iter(pids.values())), signal.SIGKILL)
-                wait_until(lambda: job.status().status == "completed")
-            finally:
-                stop.set()
-                thread.join(60)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
+    with cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+        thread, stop = in_thread(platform.runner_for(chunk_size=2), client)
+        try:
+            wait_until(lambda: job.status().stored >= 4)
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+            wait_until(lambda: job.status().status == "completed")
+        finally:
+            stop.set()
+            thread.join(60)
     assert_exactly_once(platform, job, 80)
 
 
