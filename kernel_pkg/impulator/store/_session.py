@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import getpass
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,12 +152,7 @@ def _migrate_sqlite(engine: sa.Engine, url: str) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         conn.commit()
         try:
-            with conn.begin(), warnings.catch_warnings():
-                # Batch mode reflects tables; SQLAlchemy cannot reflect the expression index on
-                # lower(name), which the migrations recreate themselves.
-                warnings.filterwarnings(
-                    "ignore", "Skipped unsupported reflection", category=sa.exc.SAWarning
-                )
+            with conn.begin():
                 config = alembic_config(url)
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
