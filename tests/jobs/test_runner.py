@@ -261,3 +261,15 @@ def test_two_runners_on_twenty_jobs_do_nothing_twice(
     assert sum(counts) == 20
     for job in submitted:
         assert_exactly_once(platform, job, 3)
+
+
+def test_the_listening_connection_never_goes_back_to_the_pool(platform: Platform) -> None:
+    """It is in autocommit mode: pooled again, the next transaction's SET LOCAL ROLE would do
+    nothing and the runner would write as itself, one statement at a time."""
+    runner = Runner(platform.runner + "?application_name=listener-check")  # an engine of its own
+    for _ in range(2):
+        with runner._listener():
+            pass
+    with runner.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL ROLE chem")
+        assert conn.exec_driver_sql("SELECT current_user").scalar() == "chem"

@@ -16,7 +16,10 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from typing import Any
+
+import pandas as pd
 
 from impulator.cli._analyze import add_analysis_options, analysis_options
 from impulator.cli._output import emit, jsonable
@@ -97,17 +100,25 @@ def _submit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
+def _job(job_id: int) -> Any:
+    """The job ``job_id``; one that does not exist (or is not yours) is invalid input (exit 2)."""
     from impulator import jobs
 
-    emit(jobs.get(args.job_id).status().to_dict(), args.json)
+    try:
+        return jobs.get(job_id)
+    except LookupError as exc:
+        if isinstance(exc, KeyError | IndexError):  # a bug, not an unknown job
+            raise
+        raise ValueError(str(exc)) from None
+
+
+def _status(args: argparse.Namespace) -> int:
+    emit(_job(args.job_id).status().to_dict(), args.json)
     return 0
 
 
 def _errors(args: argparse.Namespace) -> int:
-    from impulator import jobs
-
-    table = jobs.get(args.job_id).errors()
+    table = _job(args.job_id).errors()
     if args.json:
         emit({"errors": jsonable(table.to_dict(orient="records"))}, True)
     elif table.empty:
@@ -119,17 +130,13 @@ def _errors(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    from impulator import jobs
-
-    jobs.get(args.job_id).cancel()
+    _job(args.job_id).cancel()
     print(f"job {args.job_id}: cancelled")
     return 0
 
 
 def _retry(args: argparse.Namespace) -> int:
-    from impulator import jobs
-
-    count = jobs.get(args.job_id).retry_failed()
+    count = _job(args.job_id).retry_failed()
     print(f"job {args.job_id}: {count} compounds queued again")
     return 0
 
@@ -139,12 +146,22 @@ def _list(args: argparse.Namespace) -> int:
 
     table = jobs.list(args.status, limit=args.limit)
     if args.json:
-        emit({"jobs": jsonable(table.astype(object).to_dict(orient="records"))}, True)
+        records = table.astype(object).to_dict(orient="records")
+        # Times as ISO 8601 (as 'jobs status --json'), missing ones as null: json cannot
+        # write pandas Timestamps.
+        records = [{k: _iso(v) for k, v in record.items()} for record in records]
+        emit({"jobs": jsonable(records)}, True)
     elif table.empty:
         print("no jobs")
     else:
         print(table.drop(columns=["owner"]).to_string(index=False))
     return 0
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return None if pd.isna(value) else value.isoformat()
+    return value
 
 
 def _runner(args: argparse.Namespace) -> int:

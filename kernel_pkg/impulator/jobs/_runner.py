@@ -163,8 +163,11 @@ class Runner:
             yield time.sleep
             return
         raw = self.engine.raw_connection()
+        driver: Any = raw.driver_connection
+        # Never back into the pool: an autocommit, LISTENing connection there would make a
+        # later transaction's SET LOCAL ROLE a no-op (the runner writing as itself).
+        raw.detach()
         try:
-            driver: Any = raw.driver_connection
             driver.autocommit = True
             driver.execute(f"LISTEN {queue.CHANNEL}")
 

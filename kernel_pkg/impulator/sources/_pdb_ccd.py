@@ -130,7 +130,7 @@ def _formula_index() -> _Index:
     )
 
 
-def _column(category: str, code: str, name: str, dtype: Any, masked: Any) -> np.ndarray:
+def _column(category: str, code: str, name: str, dtype: Any, masked: Any) -> np.ndarray[Any, Any]:
     from biotite.structure.info import get_from_ccd
 
     column = get_from_ccd(category, code, name)

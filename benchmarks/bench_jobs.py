@@ -1,0 +1,362 @@
+"""compounds/s of durable batch jobs (``impulator runner``) on 1 and 2 Dask workers, against a
+serial analyze loop in the same run.
+
+Starts a throw-away PostgreSQL cluster (``tests/postgres.py``), and for each worker count a
+fresh database in it (migrated; a chemist and a runner login provisioned), so nothing one path
+stored is found by the next. On the demo ChEMBL of the data directory (built on first use,
+as ``bench_batch.py`` finds it), for N distinct demo compounds with activities (fixed-seed
+sample, the same sets as ``bench_batch.py``; default 1,000) it prints:
+
+- serial: ``[impulator.analyze(s) for s in smiles]`` in this process (the in-run baseline);
+- runner, 1 worker, then 2 workers: the chemist submits the N compounds as one job
+  (``impulator.jobs.submit``, validation and queueing, timed apart), then
+  ``impulator.jobs.Runner(...).run(once=True)`` on a LocalCluster of that many worker
+  processes (``impulator.batch.open_client("local", workers=N)``) claims it, scores it on
+  the workers and stores every compound as the chemist: the rate is N / the runner's time;
+- the speed-up from 1 to 2 workers (the target is 1.7x or better on 2 cores), each against
+  the serial loop, and how each runner's time splits: storing (one transaction per compound,
+  in the runner's own thread), analysis (``analyze`` on the workers, summed over workers),
+  and how busy the workers were.
+
+Every path is warmed first on other compounds (imports, sources, the PDB dictionary, the
+runner's connections), so the rates compare steady states. With ``--repeats R`` each path
+runs R times, run ``r`` of every path on the same ``r``-th set of N compounds, a set no
+earlier run has seen; the rates are medians. Absolute rates depend on the machine; the ratios
+are what to compare with the reference in ``baselines/bench_jobs.json``
+(``--update-reference`` rewrites it).
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_jobs.py --limit 300`` (about 5
+minutes on 2 cores; the default 1,000 compounds take about 14). Needs the PostgreSQL server
+binaries (``apt-get install postgresql``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # tests/postgres.py, and bench_batch.py's compound sets
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from benchmarks.bench_batch import (  # noqa: E402
+    PathResult,
+    demo_compounds,
+    format_path,
+    read_reference,
+    serial,
+)
+from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+
+import impulator  # noqa: E402
+from impulator import jobs, store  # noqa: E402
+from impulator.batch import ChunkResult, chunk_size_for, open_client  # noqa: E402
+from impulator.config import get_settings  # noqa: E402
+from impulator.jobs import Runner  # noqa: E402
+from impulator.sources._chembl_local import ChemblDatabase  # noqa: E402
+from impulator.sources._open import open_source  # noqa: E402
+from impulator.store import _session  # noqa: E402
+
+REFERENCE_JSON = ROOT / "benchmarks" / "baselines" / "bench_jobs.json"
+WIDTH = 19  # "runner, 2 workers:"
+
+
+class TimedRunner(Runner):
+    """A runner that adds up the time it spends storing, and the workers' analysis times."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store_seconds = 0.0
+        self.analysis_seconds = 0.0
+
+    def _store(
+        self,
+        lease: Any,
+        on_duplicate: str,
+        result: ChunkResult,
+        children: list[Any],
+        retries: int,
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            super()._store(lease, on_duplicate, result, children, retries)
+        finally:
+            self.store_seconds += time.perf_counter() - started
+        if result.analyzed:
+            self.analysis_seconds += result.seconds
+
+
+@dataclass
+class Split:
+    """Where one runner run's time went: wall-clock times of the runner's thread and of the
+    workers' analyses, and CPU seconds of the workers, this process and PostgreSQL."""
+
+    wall: float
+    storing: float
+    analysis: float
+    workers: int
+    cpu: dict[str, float | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runner_s": round(self.wall, 2),
+            "storing_s": round(self.storing, 2),
+            "analysis_worker_s": round(self.analysis, 2),
+            "workers_busy": round(self.analysis / (self.wall * self.workers), 3),
+            "cpu_s": {k: None if v is None else round(v, 2) for k, v in self.cpu.items()},
+        }
+
+
+def postgres_cpu(cluster: PostgresCluster) -> float | None:
+    """CPU seconds of the PostgreSQL server so far: the postmaster, its live children and
+    the children it has reaped (Linux ``/proc``; None elsewhere)."""
+    try:
+        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == postmaster:  # its own time and that of the children it reaped
+                total += sum(int(f) for f in fields[11:15])
+            elif ppid == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_now(client: Any, cluster: PostgresCluster) -> dict[str, float | None]:
+    """CPU seconds so far of the Dask workers (summed), of this process (the runner's thread,
+    its heartbeats, the LocalCluster's scheduler and the client) and of PostgreSQL."""
+    workers = client.run(time.process_time)
+    return {
+        "workers": float(sum(workers.values())),
+        "runner_process": time.process_time(),
+        "postgresql": postgres_cpu(cluster),
+    }
+
+
+def cpu_since(
+    before: dict[str, float | None], after: dict[str, float | None]
+) -> dict[str, float | None]:
+    spent: dict[str, float | None] = {}
+    for key, start in before.items():
+        end = after[key]
+        spent[key] = None if start is None or end is None else end - start
+    return spent
+
+
+@dataclass
+class JobsPath:
+    """A runner path: its rates, plus the submit times and the time splits of its runs."""
+
+    result: PathResult
+    submit_seconds: list[float] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
+
+    def split(self) -> Split:
+        """The split of the median run (by runner time)."""
+        ordered = sorted(self.splits, key=lambda s: s.wall)
+        return ordered[(len(ordered) - 1) // 2]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.result.as_dict(),
+            "submit_s": [round(s, 2) for s in self.submit_seconds],
+            "split_of_median_run": self.split().as_dict(),
+        }
+
+
+class Platform:
+    """A fresh database in ``cluster`` with a chemist and a runner login."""
+
+    def __init__(self, cluster: PostgresCluster, name: str) -> None:
+        self.cluster = cluster
+        self.admin = cluster.create_database(name)
+        store.upgrade(self.admin)
+        self.chemist = store.provision_user("bench_chemist", "chemist", url=self.admin)
+        self.runner = store.provision_runner("bench_runner", url=self.admin)
+
+
+def run_job(
+    platform: Platform,
+    client: Any,
+    workers: int,
+    smiles: list[str],
+    options: dict[str, Any],
+    **runner_options: Any,
+) -> tuple[float, Split]:
+    """Submit ``smiles`` as one job and run it to its end; the submit's seconds and the
+    runner's :class:`Split`."""
+    started = time.perf_counter()
+    job = jobs.submit(smiles, url=platform.chemist, **options)
+    submitted = time.perf_counter() - started
+    runner = TimedRunner(platform.runner, cluster=client, name="bench", **runner_options)
+    cpu = cpu_now(client, platform.cluster)
+    started = time.perf_counter()
+    processed = runner.run(once=True)
+    seconds = time.perf_counter() - started
+    cpu = cpu_since(cpu, cpu_now(client, platform.cluster))
+    state = job.status()
+    if processed != 1 or state.status != "completed" or state.stored != len(smiles):
+        print(f"  job {job.id}: {state.status}, {state.stored} of {len(smiles)} stored, "
+              f"{state.failed} failed ({state.error_message})", flush=True)  # fmt: skip
+    split = Split(seconds, runner.store_seconds, runner.analysis_seconds, workers, cpu)
+    return submitted, split
+
+
+def on_runner(
+    workers: int,
+    platform: Platform,
+    warm: list[str],
+    sets: list[list[str]],
+    options: dict[str, Any],
+) -> JobsPath:
+    with open_client("local", workers=workers) as client:
+        started = time.perf_counter()
+        # One compound per task, so every worker warms up (imports, sources, the PDB
+        # dictionary); the runner's connections and the store's code paths warm up too.
+        run_job(platform, client, workers, warm, options, chunk_size=1)
+        warmup_s = time.perf_counter() - started
+        path = JobsPath(PathResult("", 0, []))
+        for chosen in sets:
+            submitted, split = run_job(platform, client, workers, chosen, options)
+            path.result.rates.append(len(chosen) / split.wall)
+            path.submit_seconds.append(submitted)
+            path.splits.append(split)
+    label = "1 worker" if workers == 1 else f"{workers} workers"
+    path.result.name = f"runner, {label}"
+    path.result.compounds = len(sets[0])
+    path.result.note = (
+        f"chunk size {chunk_size_for(len(sets[0]), workers)}; submit "
+        f"{statistics.median(path.submit_seconds):.1f} s, cluster start and warm-up "
+        f"{warmup_s:.1f} s (not in the rates)"
+    )
+    return path
+
+
+def format_split(path: JobsPath) -> list[str]:
+    s, n = path.split(), path.result.compounds
+    label = path.result.name.removeprefix("runner, ")
+    other = s.wall - s.storing
+    cpu = ", ".join(
+        f"{name.replace('_', ' ')} {'n/a' if v is None else f'{v:.1f} s'}"
+        for name, v in s.cpu.items()
+    )
+    return [
+        f"time split, {label}: {s.wall:.1f} s in the runner: storing {s.storing:.1f} s "
+        f"({100 * s.storing / s.wall:.0f}%, {1000 * s.storing / n:.0f} ms a compound), waiting "
+        f"for the workers and the rest {other:.1f} s ({100 * other / s.wall:.0f}%); analysis "
+        f"on the workers {s.analysis:.1f} worker-s ({1000 * s.analysis / n:.0f} ms a compound), "
+        f"workers busy {100 * s.analysis / (s.wall * s.workers):.0f}% of the time",
+        f"cpu, {label}: {cpu}; of {s.wall * (os.cpu_count() or 1):.1f} core-s "
+        f"({os.cpu_count()} CPUs x {s.wall:.1f} s)",
+    ]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=1000, help="compounds (default 1000)")
+    parser.add_argument("--warmup", type=int, default=6, help="warm-up compounds per path")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per path (median)")
+    parser.add_argument("--no-pdb", action="store_true", help="analyze(..., pdb=False)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    parser.add_argument(
+        "--update-reference",
+        action="store_true",
+        help=f"write this run to {REFERENCE_JSON.relative_to(ROOT)}",
+    )
+    args = parser.parse_args(argv)
+    for option in ("limit", "warmup", "repeats"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option} must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bindir = find_bindir()
+    if bindir is None:
+        print(
+            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
+            file=sys.stderr,
+        )
+        return 1
+    source = open_source(get_settings())
+    assert isinstance(source, ChemblDatabase), "the benchmark runs on a local ChEMBL"
+    warm, sets = demo_compounds(source, args.limit, args.warmup, args.repeats)
+    options: dict[str, Any] = {"pdb": False} if args.no_pdb else {}
+
+    base = serial(warm, sets, options)
+    cluster = PostgresCluster(bindir).start()
+    try:
+        one = on_runner(1, Platform(cluster, "bench_jobs_1"), warm, sets, options)
+        two = on_runner(2, Platform(cluster, "bench_jobs_2"), warm, sets, options)
+        engine = sa.create_engine(cluster.url())
+        with engine.connect() as conn:
+            server = str(conn.execute(sa.text("SHOW server_version")).scalar())
+        engine.dispose()
+    finally:
+        _session.dispose()
+        cluster.stop()
+
+    speedup = two.result.median / one.result.median
+    reference = read_reference(REFERENCE_JSON)
+    result: dict[str, Any] = {
+        "benchmark": "bench_jobs",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
+        "versions": {"impulator": impulator.__version__, "postgresql": server},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "source": source.name,
+        "settings": {"limit": args.limit, "repeats": args.repeats, "pdb": not args.no_pdb},
+        "serial": base.as_dict(),
+        "runner_1_worker": one.as_dict(),
+        "runner_2_workers": two.as_dict(),
+        "speedup_1_to_2_workers": round(speedup, 2),
+        "two_workers_vs_serial": round(two.result.median / base.median, 2),
+    }
+    if args.update_reference:
+        REFERENCE_JSON.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"impulator {impulator.__version__}; {source.name}; PostgreSQL {server}; "
+          f"{os.cpu_count()} CPUs; {platform.platform()}")  # fmt: skip
+    for rates in (base, one.result, two.result):
+        print(format_path(rates, WIDTH))
+    print(
+        f"speed-up 1 -> 2 workers: {speedup:.2f}x (target 1.7x or better on 2 cores); "
+        f"1 worker vs serial: {one.result.median / base.median:.2f}x; "
+        f"2 workers vs serial: {two.result.median / base.median:.2f}x"
+    )
+    for runs in (one, two):
+        print("\n".join(format_split(runs)))
+    ref = (reference or {}).get("speedup_1_to_2_workers")
+    where = REFERENCE_JSON.relative_to(ROOT)
+    if isinstance(ref, int | float):
+        machine = (reference or {}).get("machine", {})
+        print(f"reference speed-up 1 -> 2 workers: {ref:.2f}x ({(reference or {}).get('date')}, "
+              f"{machine.get('cpu_count', '?')} CPUs; {where})")  # fmt: skip
+    else:
+        print(f"reference speed-up 1 -> 2 workers: none ({where} is missing)")
+    if args.update_reference:
+        print(f"wrote {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""JupyterHub configuration of the impulator platform.
+
+Read by ``jupyterhub -f hub/jupyterhub_config.py``. ``hub/launch.py`` (``make up``) starts
+the hub with the environment below; in production the same variables come from the
+deployment.
+
+| variable | meaning |
+|---|---|
+| ``IMPULATOR_HUB_HOME`` | the project data directory: hub state, user folders, passwords |
+| ``IMPULATOR_HUB_MODE`` | ``local`` (shared demo password, demo accounts, local processes) |
+| ``IMPULATOR_HUB_PORT`` | public port on 127.0.0.1 (default 8000) |
+| ``IMPULATOR_HUB_API_PORT``, ``IMPULATOR_PROXY_API_PORT`` | internal ports |
+| ``IMPULATOR_HUB_ADMIN_DATABASE_URL`` | the connection that provisions users (CREATEROLE,
+  bypasses row-level security); never handed to any user server |
+| ``IMPULATOR_HUB_DB_HOST``, ``IMPULATOR_HUB_DB_PORT`` | where user servers reach PostgreSQL,
+  when it differs from the admin connection (locally: loopback TCP instead of the socket) |
+| ``IMPULATOR_DEMO_PASSWORD``, ``IMPULATOR_DEMO_ADMIN_PASSWORD`` | the shared passwords
+  (else read from ``demo-password`` / ``demo-admin-password`` in the home) |
+| ``IMPULATOR_DATA_DIR`` and the other ``IMPULATOR_*`` source settings | passed on to user
+  servers and the runner |
+
+Credentials: each user's database URL is made by ``provision_user`` just before the spawn
+(new password every time) and goes into that server's environment only: never into a log
+line, a URL or the hub's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by JupyterHub
+
+HUB_DIR = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+HOME = Path(os.environ.get("IMPULATOR_HUB_HOME") or HUB_DIR.parent / ".impulator")
+LOCAL = os.environ.get("IMPULATOR_HUB_MODE", "local") == "local"
+
+#: JupyterHub group -> platform role, strongest first (a user in several gets the first).
+ROLE_GROUPS = {
+    "impulator-admins": "admin",
+    "impulator-instructors": "instructor",
+    "impulator-chemists": "chemist",
+    "impulator-viewers": "viewer",
+}
+#: The demo accounts of the local platform and their JupyterHub groups.
+DEMO_ACCOUNTS = {
+    "chemist": "impulator-chemists",
+    "viewer": "impulator-viewers",
+    "instructor": "impulator-instructors",
+    "admin": "impulator-admins",
+}
+DEMO_TEAM = "demo-team"
+#: Settings of the data sources that user servers and the runner inherit from the hub.
+PASSED_ON = (
+    "IMPULATOR_DATA_DIR",
+    "IMPULATOR_CHEMBL_SOURCE",
+    "IMPULATOR_CHEMBL_URL",
+    "IMPULATOR_CHEMBL_INDEX",
+    "IMPULATOR_WEB_CACHE",
+    "IMPULATOR_PDB_SOURCE",
+    "IMPULATOR_PDB_INDEX_DIR",
+    "IMPULATOR_OFFLINE",
+    "IMPULATOR_HUB_SESSION",
+    "LANG",
+    "LC_ALL",
+)
+
+
+def secret(variable: str, filename: str) -> str | None:
+    """A password from the environment, else from the file ``make up`` keeps in the home."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    path = HOME / filename
+    return path.read_text().strip() if path.is_file() else None
+
+
+def base_environment() -> dict[str, str]:
+    """The environment every user server and service starts with (no credentials)."""
+    env = {name: os.environ[name] for name in PASSED_ON if os.environ.get(name)}
+    # JupyterHub passes almost nothing from its own environment (env_keep): the venv's
+    # executables come first so kernels, `impulator` and `dask` are this installation's.
+    env["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
+    return env
+
+
+def user_database_url(url: str) -> str:
+    """``url`` pointed at the host and port users reach (if they differ from the admin's)."""
+    import sqlalchemy as sa
+
+    host = os.environ.get("IMPULATOR_HUB_DB_HOST")
+    if not host:
+        return url
+    parsed = sa.make_url(url)
+    port = int(os.environ.get("IMPULATOR_HUB_DB_PORT") or parsed.port or 5432)
+    query = {k: v for k, v in parsed.query.items() if k not in ("host", "port")}
+    return parsed.set(host=host, port=port, query=query).render_as_string(hide_password=False)
+
+
+def platform_role(groups: list[str]) -> str | None:
+    """The platform role carried by the strongest of ``groups`` (None: no impulator group)."""
+    for group, role in ROLE_GROUPS.items():
+        if group in groups:
+            return role
+    return None
+
+
+async def pre_spawn_hook(spawner: Any) -> None:
+    """Provision the user's PostgreSQL login (new password) and hand its URL to the server.
+
+    The role comes from the user's JupyterHub group; the user's other JupyterHub groups
+    become their impulator sharing groups. A user in no impulator group cannot start a
+    server: the message says whom to ask.
+    """
+    admin_url = os.environ.get("IMPULATOR_HUB_ADMIN_DATABASE_URL")
+    name = spawner.user.name
+    groups = sorted(g.name for g in spawner.user.groups)
+    role = platform_role(groups)
+    if role is None:
+        raise RuntimeError(
+            f"{name} is in none of the impulator groups ({', '.join(ROLE_GROUPS)}): "
+            "ask a hub admin to add you to one"
+        )
+    env = dict(spawner.environment)
+    if admin_url:
+        from impulator.store._provision import provision_user
+
+        sharing = [g for g in groups if g not in ROLE_GROUPS]
+        try:
+            url = await asyncio.to_thread(provision_user, name, role, sharing, url=admin_url)
+        except ValueError as exc:  # a name PostgreSQL cannot take, a foreign role, ...
+            raise RuntimeError(f"impulator cannot give {name} a database login: {exc}") from None
+        env["IMPULATOR_DATABASE_URL"] = user_database_url(url)
+        spawner.log.info("impulator: database login of %s ready (role %s)", name, role)
+    # A new dict, never the shared config value: one user's URL must not reach another.
+    spawner.environment = env
+
+
+def runner_database_url() -> str | None:
+    """The job runner's own database URL (its login is provisioned, password rotated)."""
+    admin_url = os.environ.get("IMPULATOR_HUB_ADMIN_DATABASE_URL")
+    if not admin_url:
+        return None
+    from impulator.store._provision import provision_runner
+
+    return user_database_url(provision_runner("runner", url=admin_url))
+
+
+def configure_network() -> None:
+    """Where the hub, its proxy and its API listen."""
+    port = int(os.environ.get("IMPULATOR_HUB_PORT", "8000"))
+    # Loopback only: the local platform is for this machine; production sits behind ingress.
+    c.JupyterHub.bind_url = f"http://127.0.0.1:{port}"
+    # Internal ports chosen by the launcher, so a second hub (a test) never collides.
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = int(os.environ.get("IMPULATOR_HUB_API_PORT", "8081"))
+    c.ConfigurableHTTPProxy.api_url = (
+        f"http://127.0.0.1:{os.environ.get('IMPULATOR_PROXY_API_PORT', '8001')}"
+    )
+    # The proxy installed in hub/node_modules by `make up` (never a global npm install).
+    c.ConfigurableHTTPProxy.command = [
+        os.environ.get("IMPULATOR_PROXY_COMMAND")
+        or str(HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy")
+    ]
+    # Its pid file in the hub's state folder: a proxy orphaned by a crash is stopped on the
+    # next start instead of holding the port.
+    c.ConfigurableHTTPProxy.pid_file = str(HOME / "hub" / "jupyterhub-proxy.pid")
+
+
+def configure_state() -> None:
+    """The hub's own state, kept in the project data directory."""
+    state = HOME / "hub"
+    state.mkdir(parents=True, exist_ok=True)
+    # SQLite is enough for one hub process; its schema is upgraded automatically.
+    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    c.JupyterHub.upgrade_db = True
+    # A stable cookie secret (mode 600, made by JupyterHub) keeps logins across restarts.
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    # Stopping the hub stops user servers too: Ctrl-C / `make down` leave nothing behind.
+    c.JupyterHub.cleanup_servers = True
+
+
+def configure_authenticator() -> None:
+    """Locally: one shared password for the demo users and a separate one for ``admin``."""
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    c.JupyterHub.authenticator_class = SharedPasswordAuthenticator
+    # JupyterHub requires admins to use their own password of 32+ characters.
+    c.SharedPasswordAuthenticator.user_password = secret("IMPULATOR_DEMO_PASSWORD", "demo-password")
+    c.SharedPasswordAuthenticator.admin_password = secret(
+        "IMPULATOR_DEMO_ADMIN_PASSWORD", "demo-admin-password"
+    )
+    # Only the demo accounts may log in (any other name is refused, even with the password).
+    c.Authenticator.allowed_users = {n for n in DEMO_ACCOUNTS if n != "admin"}
+    c.Authenticator.admin_users = {"admin"}
+
+
+def configure_groups() -> None:
+    """The role groups (and a sharing group) of the demo accounts, created at start."""
+    groups: dict[str, dict[str, Any]] = {g: {"users": []} for g in ROLE_GROUPS}
+    for user, group in DEMO_ACCOUNTS.items():
+        groups[group]["users"].append(user)
+    groups[DEMO_TEAM] = {"users": list(DEMO_ACCOUNTS)}
+    c.JupyterHub.load_groups = groups
+
+
+def configure_spawner() -> None:
+    """User servers: local processes of this installation, one folder each."""
+    c.JupyterHub.spawner_class = "simple"
+    # Each user's notebooks persist in the project data directory (not /tmp).
+    c.SimpleLocalProcessSpawner.home_dir_template = str(HOME / "users" / "{username}")
+    c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+    # Jupyter refuses to run as root unless told; the local platform may run as root.
+    c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
+    c.Spawner.default_url = "/lab"
+    c.Spawner.environment = base_environment()
+    c.Spawner.pre_spawn_hook = pre_spawn_hook
+    # A cold start imports JupyterLab, Voila and RDKit: allow for a slow laptop.
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 120
+
+
+def configure_services() -> None:
+    """Hub-managed services: the impulator job runner (durable batches)."""
+    env = base_environment()
+    url = runner_database_url()
+    if url:
+        env["IMPULATOR_DATABASE_URL"] = url
+    runner_home = HOME / "runner"
+    runner_home.mkdir(parents=True, exist_ok=True)
+    c.JupyterHub.services = [
+        {
+            "name": "impulator-runner",
+            # Its own local Dask cluster: the runner computes for everyone, with no user token.
+            "command": [str(BIN / "impulator"), "runner", "--cluster", "local"],
+            "environment": env,
+            "cwd": str(runner_home),
+        }
+    ]
+
+
+def configure() -> None:
+    """The whole configuration, one concern per function."""
+    if not LOCAL:
+        raise RuntimeError(
+            f"IMPULATOR_HUB_MODE={os.environ.get('IMPULATOR_HUB_MODE')!r} is not supported yet: "
+            "only 'local' (make up) is configured"
+        )
+    configure_network()
+    configure_state()
+    configure_authenticator()
+    configure_groups()
+    configure_spawner()
+    configure_services()
+
+
+configure()
