@@ -33,16 +33,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-import impulator
-from impulator.batch import open_client, read_batch, score
-from impulator.config import get_settings
-from impulator.pipeline import analyze
-from impulator.sources._chembl_local import ChemblDatabase
-from impulator.sources._open import open_source
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the other benchmarks' helpers
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from benchmarks.bench_science import read_reference  # noqa: E402
+
+import impulator  # noqa: E402
+from impulator.batch import open_client, read_batch, score  # noqa: E402
+from impulator.config import get_settings  # noqa: E402
+from impulator.pipeline import analyze  # noqa: E402
+from impulator.sources._chembl_local import ChemblDatabase  # noqa: E402
+from impulator.sources._open import open_source  # noqa: E402
+
 REFERENCE_JSON = ROOT / "benchmarks" / "baselines" / "bench_batch.json"
 SEED = 20261129
 
@@ -140,14 +144,6 @@ def format_path(result: PathResult, width: int = 16) -> str:
         f"{len(result.rates)}, min-max {min(result.rates):.2f}-{max(result.rates):.2f}); "
         f"{result.compounds} compounds{'; ' + result.note if result.note else ''}"
     )
-
-
-def read_reference(path: Path) -> dict[str, Any] | None:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

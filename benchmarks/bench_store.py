@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -42,6 +40,7 @@ if str(ROOT) not in sys.path:  # tests/postgres.py: the ephemeral cluster of the
 import pandas as pd  # noqa: E402
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from benchmarks.bench_science import machine, read_reference  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
 
@@ -112,22 +111,6 @@ def rates(rows: int, seconds: list[float]) -> dict[str, Any]:
         "rows_per_s_max": round(max(per_second), 1),
         "seconds": [round(s, 3) for s in seconds],
     }
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
-
-
-def read_reference(path: Path) -> dict[str, Any] | None:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
