@@ -7,9 +7,13 @@ deployment.
 | variable | meaning |
 |---|---|
 | ``IMPULATOR_HUB_HOME`` | the project data directory: hub state, user folders, passwords |
-| ``IMPULATOR_HUB_MODE`` | ``local`` (shared demo password, demo accounts, local processes) |
+| ``IMPULATOR_HUB_MODE`` | ``local`` (shared demo password, demo accounts, local processes) or
+  ``production`` (OpenID Connect login; the spawner comes from the deployment) |
 | ``IMPULATOR_HUB_PORT`` | public port on 127.0.0.1 (default 8000) |
-| ``IMPULATOR_HUB_API_PORT``, ``IMPULATOR_PROXY_API_PORT`` | internal ports |
+| ``IMPULATOR_HUB_API_PORT``, ``IMPULATOR_PROXY_API_PORT``, ``IMPULATOR_GATEWAY_PORT`` |
+  internal ports (hub API, proxy API, Dask Gateway) |
+| ``IMPULATOR_IDLE_TIMEOUT`` | seconds before an idle user server is stopped (default 3600) |
+| ``IMPULATOR_OIDC_*`` | production login: see ``configure_oidc`` |
 | ``IMPULATOR_HUB_ADMIN_DATABASE_URL`` | the connection that provisions users (CREATEROLE,
   bypasses row-level security); never handed to any user server |
 | ``IMPULATOR_HUB_DB_HOST``, ``IMPULATOR_HUB_DB_PORT`` | where user servers reach PostgreSQL,
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,18 @@ from typing import Any
 c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by JupyterHub
 
 HUB_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(HUB_DIR))  # this file's sibling modules (the hub runs it by path)
+
+from _hub_oidc import configure_oidc  # noqa: E402
+from _hub_services import (  # noqa: E402
+    GATEWAY_SERVICE,
+    external_gateway_service,
+    gateway_environment,
+    gateway_service,
+    idle_culler_service,
+    runner_service,
+)
+
 BIN = Path(sys.executable).parent
 HOME = Path(os.environ.get("IMPULATOR_HUB_HOME") or HUB_DIR.parent / ".impulator")
 LOCAL = os.environ.get("IMPULATOR_HUB_MODE", "local") == "local"
@@ -54,6 +71,63 @@ DEMO_ACCOUNTS = {
     "admin": "impulator-admins",
 }
 DEMO_TEAM = "demo-team"
+#: Users in this group land on the Voila home whatever their role (viewers always do).
+DASHBOARD_GROUP = "impulator-dashboard-users"
+#: The Voila home: where viewers and non-coders land; one click away for everyone else.
+VOILA_HOME = "/voila/render/dashboards/Home.ipynb"
+#: The Voila notebooks copied into each user's folder before each spawn (kept current).
+DASHBOARDS = HUB_DIR.parent / "dashboards"
+#: impulator's permissions as JupyterHub scopes (a token or service can check them).
+CUSTOM_SCOPES = {
+    "custom:impulator:read": {
+        "description": "Read impulator results: one's own and those shared with one's groups.",
+    },
+    "custom:impulator:write": {
+        "description": "Analyze, save, share and delete one's own impulator results.",
+        "subscopes": ["custom:impulator:read"],
+    },
+    "custom:impulator:admin": {
+        "description": "Read every user's impulator results and manage everyone's jobs.",
+        "subscopes": ["custom:impulator:write"],
+    },
+}
+#: JupyterHub roles of the impulator groups. Computing on a Dask Gateway cluster needs
+#: access to the gateway service; viewers only read.
+ROLES = [
+    {
+        "name": "impulator-viewer",
+        "description": "Reads results; no writes, no clusters.",
+        "scopes": ["custom:impulator:read"],
+        "groups": ["impulator-viewers"],
+    },
+    {
+        "name": "impulator-chemist",
+        "description": "Analyzes and saves results; Dask Gateway clusters.",
+        "scopes": ["custom:impulator:write", f"access:services!service={GATEWAY_SERVICE}"],
+        "groups": ["impulator-chemists", "impulator-instructors"],
+    },
+    {
+        "name": "impulator-admin",
+        "description": "Reads everyone's results; Dask Gateway clusters.",
+        "scopes": ["custom:impulator:admin", f"access:services!service={GATEWAY_SERVICE}"],
+        "groups": ["impulator-admins"],
+    },
+    {
+        # What jupyterhub-idle-culler needs, nothing more.
+        "name": "idle-culler",
+        "description": "Stops user servers idle for longer than IMPULATOR_IDLE_TIMEOUT.",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    },
+]
+#: The scopes a user server's own token may carry (each user gets the subset they hold), so
+#: code on the server reaches the gateway and can tell what its user may do.
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={GATEWAY_SERVICE}",
+    *CUSTOM_SCOPES,
+]
 #: Settings of the data sources that user servers and the runner inherit from the hub.
 PASSED_ON = (
     "IMPULATOR_DATA_DIR",
@@ -126,10 +200,15 @@ async def pre_spawn_hook(spawner: Any) -> None:
             "ask a hub admin to add you to one"
         )
     env = dict(spawner.environment)
+    landing_on_dashboards = role == "viewer" or DASHBOARD_GROUP in groups
+    spawner.default_url = VOILA_HOME if landing_on_dashboards else "/lab"
+    home = getattr(spawner, "home_dir", None)  # local processes: the user's folder
+    if home:
+        await asyncio.to_thread(install_dashboards, Path(home))
     if admin_url:
         from impulator.store._provision import provision_user
 
-        sharing = [g for g in groups if g not in ROLE_GROUPS]
+        sharing = [g for g in groups if g not in ROLE_GROUPS and g != DASHBOARD_GROUP]
         try:
             url = await asyncio.to_thread(provision_user, name, role, sharing, url=admin_url)
         except ValueError as exc:  # a name PostgreSQL cannot take, a foreign role, ...
@@ -138,6 +217,18 @@ async def pre_spawn_hook(spawner: Any) -> None:
         spawner.log.info("impulator: database login of %s ready (role %s)", name, role)
     # A new dict, never the shared config value: one user's URL must not reach another.
     spawner.environment = env
+
+
+def install_dashboards(home: Path) -> None:
+    """Copy the Voila dashboards into a user's folder (``dashboards/``), replacing older ones.
+
+    The folder is the platform's: a user's edits there are replaced on the next start (copy
+    a dashboard elsewhere to keep a changed version).
+    """
+    target = home / "dashboards"
+    target.mkdir(parents=True, exist_ok=True)
+    for notebook in DASHBOARDS.glob("*.ipynb"):
+        shutil.copyfile(notebook, target / notebook.name)
 
 
 def runner_database_url() -> str | None:
@@ -209,51 +300,57 @@ def configure_groups() -> None:
 
 
 def configure_spawner() -> None:
-    """User servers: local processes of this installation, one folder each."""
+    """User servers: what every server gets, and (locally) local processes, one folder each."""
+    c.Spawner.environment = {**base_environment(), **gateway_environment(os.environ, local=LOCAL)}
+    c.Spawner.pre_spawn_hook = pre_spawn_hook
+    c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
+    c.Spawner.default_url = "/lab"
+    # A cold start imports JupyterLab, Voila and RDKit: allow for a slow laptop.
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 120
+    if not LOCAL:
+        return  # the deployment sets the spawner (KubeSpawner in the Helm chart)
     c.JupyterHub.spawner_class = "simple"
     # Each user's notebooks persist in the project data directory (not /tmp).
     c.SimpleLocalProcessSpawner.home_dir_template = str(HOME / "users" / "{username}")
     c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
     # Jupyter refuses to run as root unless told; the local platform may run as root.
     c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
-    c.Spawner.default_url = "/lab"
-    c.Spawner.environment = base_environment()
-    c.Spawner.pre_spawn_hook = pre_spawn_hook
-    # A cold start imports JupyterLab, Voila and RDKit: allow for a slow laptop.
-    c.Spawner.start_timeout = 120
-    c.Spawner.http_timeout = 120
+
+
+def configure_roles() -> None:
+    """impulator's groups as JupyterHub roles carrying the custom impulator scopes."""
+    c.JupyterHub.custom_scopes = CUSTOM_SCOPES
+    c.JupyterHub.load_roles = ROLES
 
 
 def configure_services() -> None:
-    """Hub-managed services: the impulator job runner (durable batches)."""
-    env = base_environment()
-    url = runner_database_url()
-    if url:
-        env["IMPULATOR_DATABASE_URL"] = url
-    runner_home = HOME / "runner"
-    runner_home.mkdir(parents=True, exist_ok=True)
-    c.JupyterHub.services = [
-        {
-            "name": "impulator-runner",
-            # Its own local Dask cluster: the runner computes for everyone, with no user token.
-            "command": [str(BIN / "impulator"), "runner", "--cluster", "local"],
-            "environment": env,
-            "cwd": str(runner_home),
-        }
-    ]
+    """Locally: the runner, the gateway and the idle culler as hub-managed services. In
+    production the Helm chart runs them as deployments; the gateway registers by URL."""
+    if LOCAL:
+        env = base_environment()
+        c.JupyterHub.services = [
+            runner_service(HOME, env, runner_database_url()),
+            gateway_service(HOME, env, os.environ),
+            idle_culler_service(os.environ),
+        ]
+    else:
+        c.JupyterHub.services = external_gateway_service(os.environ)
 
 
 def configure() -> None:
     """The whole configuration, one concern per function."""
-    if not LOCAL:
-        raise RuntimeError(
-            f"IMPULATOR_HUB_MODE={os.environ.get('IMPULATOR_HUB_MODE')!r} is not supported yet: "
-            "only 'local' (make up) is configured"
-        )
-    configure_network()
-    configure_state()
-    configure_authenticator()
-    configure_groups()
+    mode = os.environ.get("IMPULATOR_HUB_MODE", "local")
+    if mode not in ("local", "production"):
+        raise RuntimeError(f"IMPULATOR_HUB_MODE={mode!r}: use 'local' (make up) or 'production'")
+    if LOCAL:
+        configure_network()
+        configure_state()
+        configure_authenticator()
+        configure_groups()
+    else:  # the Helm chart (z2jh) sets the network, the hub database and the spawner
+        configure_oidc(c, ROLE_GROUPS, os.environ)
+    configure_roles()
     configure_spawner()
     configure_services()
 

@@ -1,0 +1,134 @@
+"""The hub-managed services of the local platform and how user servers reach the gateway.
+
+Used by ``jupyterhub_config.py``; plain functions returning JupyterHub service definitions
+(dicts), so each can be read and tested on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+HUB_DIR = Path(__file__).resolve().parent
+GATEWAY_SERVICE = "dask-gateway"
+
+
+def gateway_environment(
+    environ: Mapping[str, str], *, local: bool, service: str = GATEWAY_SERVICE
+) -> dict[str, str]:
+    """``DASK_GATEWAY__*`` for user servers: the gateway through the hub, with the user's own
+    JupyterHub token (the client reads ``JUPYTERHUB_API_TOKEN``; no password anywhere).
+
+    Production sets ``IMPULATOR_GATEWAY_ADDRESS`` (and ``IMPULATOR_GATEWAY_PROXY_ADDRESS`` for
+    the scheduler proxy); locally both follow from the hub and gateway ports.
+    """
+    address = environ.get("IMPULATOR_GATEWAY_ADDRESS")
+    proxy = environ.get("IMPULATOR_GATEWAY_PROXY_ADDRESS")
+    if local:
+        hub = f"http://127.0.0.1:{environ.get('IMPULATOR_HUB_PORT', '8000')}"
+        address = address or f"{hub}/services/{service}"
+        proxy = proxy or f"gateway://127.0.0.1:{environ.get('IMPULATOR_GATEWAY_PORT', '8002')}"
+    if not address:
+        return {}
+    env = {
+        "DASK_GATEWAY__ADDRESS": address,
+        "DASK_GATEWAY__PUBLIC_ADDRESS": f"/services/{service}/",
+        "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+    }
+    if proxy:
+        env["DASK_GATEWAY__PROXY_ADDRESS"] = proxy
+    return env
+
+
+def gateway_encrypt_key(home: Path, environ: Mapping[str, str]) -> str:
+    """The key the gateway encrypts cluster secrets with: ``DASK_GATEWAY_ENCRYPT_KEYS``, else
+    made once and kept (mode 600) beside the gateway's database."""
+    key = environ.get("DASK_GATEWAY_ENCRYPT_KEYS")
+    if key:
+        return key
+    path = home / "gateway" / "encrypt-key"
+    if not path.is_file():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+def runner_service(home: Path, env: dict[str, str], database_url: str | None) -> dict[str, Any]:
+    """The impulator job runner (durable batches), with its own rotated database login."""
+    env = dict(env)
+    if database_url:
+        env["IMPULATOR_DATABASE_URL"] = database_url
+    folder = home / "runner"
+    folder.mkdir(parents=True, exist_ok=True)
+    bindir = Path(sys.executable).parent
+    return {
+        "name": "impulator-runner",
+        # Its own local Dask cluster: the runner computes for everyone, with no user token.
+        "command": [str(bindir / "impulator"), "runner", "--cluster", "local"],
+        "environment": env,
+        "cwd": str(folder),
+        "display": False,
+    }
+
+
+def gateway_service(
+    home: Path, env: dict[str, str], environ: Mapping[str, str], service: str = GATEWAY_SERVICE
+) -> dict[str, Any]:
+    """Dask Gateway (``hub/dask_gateway_config.py``): per-user clusters behind the hub's
+    login, on the port ``IMPULATOR_GATEWAY_PORT``."""
+    port = environ.get("IMPULATOR_GATEWAY_PORT", "8002")
+    env = {
+        **env,
+        "IMPULATOR_HUB_HOME": str(home),
+        "IMPULATOR_GATEWAY_PORT": port,
+        "DASK_GATEWAY_ENCRYPT_KEYS": gateway_encrypt_key(home, environ),
+    }
+    if environ.get("IMPULATOR_GATEWAY_IDLE_TIMEOUT"):
+        env["IMPULATOR_GATEWAY_IDLE_TIMEOUT"] = environ["IMPULATOR_GATEWAY_IDLE_TIMEOUT"]
+    folder = home / "gateway"
+    folder.mkdir(parents=True, exist_ok=True)
+    server = Path(sys.executable).parent / "dask-gateway-server"
+    return {
+        "name": service,
+        "url": f"http://127.0.0.1:{port}",
+        "command": [str(server), "-f", str(HUB_DIR / "dask_gateway_config.py")],
+        "environment": env,
+        "cwd": str(folder),
+        "display": False,
+    }
+
+
+def idle_culler_service(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Stops user servers idle for ``IMPULATOR_IDLE_TIMEOUT`` seconds (default 3600); durable
+    jobs go on in the runner. Its role (in ``jupyterhub_config.ROLES``) grants only that."""
+    timeout = int(environ.get("IMPULATOR_IDLE_TIMEOUT", "3600"))
+    every = max(10, min(300, timeout // 4))
+    return {
+        "name": "idle-culler",
+        "command": [
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={timeout}",
+            f"--cull-every={every}",
+        ],
+        "display": False,
+    }
+
+
+def external_gateway_service(
+    environ: Mapping[str, str], service: str = GATEWAY_SERVICE
+) -> list[dict[str, Any]]:
+    """Production: the gateway runs as its own deployment and registers here by URL."""
+    url = environ.get("IMPULATOR_GATEWAY_URL")
+    if not url:
+        return []
+    token = environ.get("DASK_GATEWAY_API_TOKEN", "")
+    return [{"name": service, "url": url, "api_token": token, "display": False}]
