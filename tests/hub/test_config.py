@@ -140,7 +140,7 @@ def test_production_mode_names_a_missing_setting(
 
 
 def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="'local' .*'production'"):
+    with pytest.raises(RuntimeError, match=r"'local' .*'production'"):
         load("jupyterhub_config.py", monkeypatch, tmp_path, IMPULATOR_HUB_MODE="cloud")
 
 
