@@ -18,6 +18,9 @@ Environment: ``IMPULATOR_HUB_PORT`` (default 8000), ``IMPULATOR_DEMO_PASSWORD`` 
 ``IMPULATOR_DEMO_ADMIN_PASSWORD`` (otherwise generated once and kept), ``IMPULATOR_DATA_DIR``
 (where the demo ChEMBL lives; default impulator's own data directory).
 
+The processes (pid files, ports, finding and stopping what a launcher started) are in
+``_processes.py``, the PostgreSQL cluster in ``_local_postgres.py``, next to this file.
+
 Only the standard library is imported at module level, so ``down`` works in any Python 3.11.
 """
 
@@ -25,26 +28,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import os
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HUB_DIR = REPO / "hub"
+if str(HUB_DIR) not in sys.path:
+    sys.path.insert(0, str(HUB_DIR))  # this file's sibling modules, also when not run by path
+
+from _local_postgres import Postgres  # noqa: E402
+from _processes import (  # noqa: E402
+    MARKER,
+    LaunchError,
+    free_port,
+    health,
+    leftovers,
+    port_busy,
+    read_pid,
+    say,
+    tail,
+    terminate,
+)
+
 PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 BIN = Path(sys.executable).parent
-DATABASE = "impulator"
-SUPERUSER = "postgres"
 #: The demo accounts: name -> platform role (the JupyterHub group that carries it is in
 #: jupyterhub_config.py).
 DEMO_USERS = {
@@ -54,19 +67,6 @@ DEMO_USERS = {
     "admin": "admin",
 }
 DEMO_GROUP = "demo-team"
-#: Set in the environment of every process the launcher starts (the hub passes it on to the
-#: proxy, services and user servers), so ``down`` can find leftovers after a crash by this
-#: marker and never by a process name.
-MARKER = "IMPULATOR_HUB_SESSION"
-
-
-def say(message: str) -> None:
-    """One progress line for the person running ``make up``."""
-    print(f"impulator: {message}", flush=True)
-
-
-class LaunchError(RuntimeError):
-    """Something the user must fix; the message says what."""
 
 
 # --------------------------------------------------------------------------- paths and files
@@ -121,259 +121,6 @@ def demo_passwords(home: Path) -> tuple[str, str]:
     return user, admin
 
 
-def read_pid(path: Path) -> int | None:
-    """The pid stored in ``path`` if that process still runs, else None (stale files go)."""
-    try:
-        pid = int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    if alive(pid):
-        return pid
-    path.unlink(missing_ok=True)
-    return None
-
-
-def alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (and is not a zombie)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_busy(port: int) -> bool:
-    """Whether something already listens on 127.0.0.1:``port``."""
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-def find_bindir() -> Path:
-    """Where initdb and pg_ctl live (PostgreSQL 15 from Debian packages, or on PATH)."""
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
-        if (Path(out.stdout.strip()) / "initdb").exists():
-            return Path(out.stdout.strip())
-    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if (Path(folder) / "initdb").exists():
-            return Path(folder)
-    if shutil.which("initdb"):
-        return Path(str(shutil.which("initdb"))).parent
-    raise LaunchError(
-        "PostgreSQL server binaries not found: install them (Debian/Ubuntu: "
-        "'sudo apt-get install -y postgresql-15', macOS: 'brew install postgresql@15') "
-        "and run 'make up' again"
-    )
-
-
-class Postgres:
-    """The project's own cluster under ``home/pg``; as root it belongs to ``postgres``."""
-
-    def __init__(self, home: Path) -> None:
-        self.root = home / "pg"
-        self.data = self.root / "data"
-        self.sockets = self.root / "run"
-        self.log = self.root / "server.log"
-        self.port_file = self.root / "port"
-        self.as_postgres = os.geteuid() == 0
-        self._bindir: Path | None = None
-        self._port: int | None = None
-
-    @property
-    def bindir(self) -> Path:
-        """The PostgreSQL binaries (looked up once, when first needed)."""
-        if self._bindir is None:
-            self._bindir = find_bindir()
-        return self._bindir
-
-    def _run(self, *argv: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [str(a) for a in argv]
-        if self.as_postgres:
-            command = ["runuser", "-u", SUPERUSER, "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, check=check, cwd=self.root)
-
-    def _own(self, path: Path) -> None:
-        if self.as_postgres:
-            shutil.chown(path, SUPERUSER, SUPERUSER)
-
-    def initialized(self) -> bool:
-        """Whether initdb has run here."""
-        return (self.data / "PG_VERSION").is_file()
-
-    def running(self) -> bool:
-        """Whether this cluster's server is up (``pg_ctl status``; stale pid files are fine)."""
-        if not self.initialized():
-            return False
-        return (
-            self._run(self.bindir / "pg_ctl", "status", "-D", self.data, check=False).returncode
-            == 0
-        )
-
-    @property
-    def port(self) -> int:
-        """The port the server uses: from postmaster.pid while it runs, else the stored one."""
-        if self._port is None:
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                if self.running():
-                    self._port = int((self.data / "postmaster.pid").read_text().splitlines()[3])
-                    return self._port
-            return int(self.port_file.read_text())
-        return self._port
-
-    def init(self) -> None:
-        """initdb (as ``postgres`` when root) and the access rules; once per data directory."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.sockets.mkdir(mode=0o700, exist_ok=True)
-        self._own(self.root)
-        self._own(self.sockets)
-        if self.as_postgres and self._run("test", "-w", self.root, check=False).returncode:
-            raise LaunchError(
-                f"the 'postgres' user cannot write {self.root}: make its parent folders "
-                "searchable by others (chmod o+x) or set IMPULATOR_HUB_HOME to such a folder"
-            )
-        if self.initialized():
-            return
-        say(f"creating the PostgreSQL cluster in {self.data}")
-        self._run(
-            self.bindir / "initdb", "-D", self.data, "-U", SUPERUSER, "-A", "trust",
-            "--no-instructions", "-E", "UTF8",
-        )  # fmt: skip
-        # The superuser needs no password, but only through the socket folder (mode 700, so
-        # only this account and root reach it). Every other role (the per-user logins the hub
-        # provisions, the runner) must give its own password, over the socket or loopback.
-        hba = self.data / "pg_hba.conf"
-        hba.write_text(
-            "# Written by hub/launch.py.\n"
-            f"local all {SUPERUSER} trust\n"
-            "local all all scram-sha-256\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
-            "host all all ::1/128 scram-sha-256\n"
-        )
-        self._own(hba)
-        self.port_file.write_text(f"{free_port()}\n")
-
-    def start(self) -> None:
-        """Start the server unless it already runs (a previous run's, reused)."""
-        if self.running():
-            say(f"PostgreSQL already running on port {self.port}: reusing it")
-            return
-        port = int(self.port_file.read_text()) if self.port_file.is_file() else free_port()
-        if port_busy(port):
-            port = free_port()
-        self.port_file.write_text(f"{port}\n")
-        self._port = port
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {self.sockets}"
-        say(f"starting PostgreSQL on port {port}")
-        result = self._run(
-            self.bindir / "pg_ctl", "-D", self.data, "-o", options, "-l", self.log, "-w",
-            "-t", "60", "start", check=False,
-        )  # fmt: skip
-        if result.returncode:
-            raise LaunchError(
-                f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}); "
-                f"see {self.log}"
-            )
-
-    def stop(self) -> None:
-        """Stop the server if it runs (fast: open sessions are cut)."""
-        if self.running():
-            self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop",
-                      check=False)  # fmt: skip
-            say("PostgreSQL stopped")
-
-    def admin_url(self, database: str = DATABASE) -> str:
-        """The superuser's SQLAlchemy URL, through the socket folder (no password)."""
-        return f"postgresql+psycopg://{SUPERUSER}@/{database}?host={self.sockets}&port={self.port}"
-
-    def ensure_database(self) -> None:
-        """Create the ``impulator`` database if missing."""
-        import psycopg
-
-        params = {"host": str(self.sockets), "port": self.port, "user": SUPERUSER}
-        with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
-            if found.fetchone() is None:
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
-                say(f"created database {DATABASE!r}")
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def _environ(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return {}
-    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
-
-
-def _ancestors() -> set[int]:
-    pids, pid = set(), os.getpid()
-    while pid > 1:
-        pids.add(pid)
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            break
-    return pids
-
-
-def leftovers(home: Path) -> list[int]:
-    """Processes a launcher for ``home`` started (found by their environment marker)."""
-    mine = _ancestors()
-    found = []
-    for entry in Path("/proc").iterdir():
-        pid = int(entry.name) if entry.name.isdigit() else 0
-        if pid and pid not in mine and _environ(pid).get(MARKER) == str(home):
-            found.append(pid)
-    return found
-
-
-def terminate(pids: list[int], what: str, timeout: float = 20.0) -> None:
-    """SIGTERM ``pids``, wait up to ``timeout`` s, then SIGKILL what is left."""
-    pids = [p for p in pids if alive(p)]
-    if not pids:
-        return
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.2)
-    for pid in pids:
-        if alive(pid):
-            say(f"{what} (pid {pid}) did not stop in {timeout:.0f} s: killing it")
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-def health(port: int) -> bool:
-    """Whether the hub answers through the proxy on ``port``."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/health", timeout=2) as r:
-            return bool(r.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 # --------------------------------------------------------------------------- steps of `up`
 
 
@@ -421,6 +168,8 @@ def hub_environment(home: Path, pg: Postgres) -> dict[str, str]:
             # Internal ports are chosen afresh, so a second hub (a test) never collides.
             "IMPULATOR_HUB_API_PORT": str(free_port()),
             "IMPULATOR_PROXY_API_PORT": str(free_port()),
+            # The Dask Gateway service's internal port (a hub-managed service locally).
+            "IMPULATOR_GATEWAY_PORT": str(free_port()),
             "IMPULATOR_HUB_ADMIN_DATABASE_URL": pg.admin_url(),
             # User servers and the runner log in over loopback TCP with their own password.
             "IMPULATOR_HUB_DB_HOST": "127.0.0.1",
@@ -459,14 +208,6 @@ def wait_for_hub(
             return
         time.sleep(0.25)
     raise LaunchError(f"JupyterHub did not answer within {timeout:.0f} s:\n{tail(log)}")
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    """The last ``lines`` lines of a log file."""
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return f"({path} is missing)"
 
 
 def banner(home: Path, port: int, seconds: float | None) -> None:

@@ -122,10 +122,18 @@ def ours(home: Path) -> list[int]:
     return found
 
 
+def hub_xsrf(client: httpx.Client) -> str:
+    """The hub's XSRF token (user servers set their own ``_xsrf`` cookie on their path)."""
+    for cookie in client.cookies.jar:
+        if cookie.name == "_xsrf" and cookie.path.startswith("/hub"):
+            return str(cookie.value)
+    pytest.fail("no _xsrf cookie from the hub")
+
+
 def login(client: httpx.Client, user: str, password: str = USER_PASSWORD) -> None:
     """The login form: GET for the _xsrf cookie, POST the credentials."""
     client.get("/hub/login").raise_for_status()
-    form = {"username": user, "password": password, "_xsrf": client.cookies["_xsrf"]}
+    form = {"username": user, "password": password, "_xsrf": hub_xsrf(client)}
     response = client.post("/hub/login", data=form)
     assert response.status_code == 302, response.text[:500]
 
@@ -156,7 +164,7 @@ def token_for(client: httpx.Client, user: str) -> str:
     response = client.post(
         f"/hub/api/users/{user}/tokens",
         json={"note": "impulator tests", "expires_in": 3600},
-        headers={"X-XSRFToken": client.cookies["_xsrf"]},
+        headers={"X-XSRFToken": hub_xsrf(client)},
     )
     assert response.status_code in (200, 201), response.text[:500]
     return str(response.json()["token"])

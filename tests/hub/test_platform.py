@@ -27,6 +27,7 @@ from tests.hub.platform import (
     Kernel,
     admin_database_url,
     down,
+    hub_xsrf,
     launcher_environment,
     login,
     ours,
@@ -76,7 +77,7 @@ class Platform:
         return page.text, time.monotonic() - started
 
     def stop_server(self, client: httpx.Client, user: str) -> None:
-        headers = {"X-XSRFToken": client.cookies["_xsrf"]}
+        headers = {"X-XSRFToken": hub_xsrf(client)}
         response = client.delete(f"/hub/api/users/{user}/server", headers=headers)
         assert response.status_code in (202, 204), response.text[:300]
         deadline = time.monotonic() + 60
