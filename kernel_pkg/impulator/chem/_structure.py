@@ -7,11 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chembl_structure_pipeline import standardizer
 from rdkit import Chem, rdBase
 
 from impulator._errors import InvalidStructure, shorten
 from impulator.chem._rdkit import inchi_to_inchikey, mol_to_inchi
+
+# Importing the pipeline logs "Initializing Normalizer"; in a Jupyter kernel RDKit sends its
+# logs to the cell's stderr, so every notebook and Voila dashboard would show that line.
+with rdBase.BlockLogs():
+    from chembl_structure_pipeline import standardizer
 
 __all__ = [
     "MAX_HEAVY_ATOMS",
