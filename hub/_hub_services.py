@@ -105,7 +105,7 @@ def gateway_service(
     }
 
 
-def idle_culler_service(environ: Mapping[str, str]) -> dict[str, Any]:
+def idle_culler_service(environ: Mapping[str, str], env: dict[str, str]) -> dict[str, Any]:
     """Stops user servers idle for ``IMPULATOR_IDLE_TIMEOUT`` seconds (default 3600); durable
     jobs go on in the runner. Its role (in ``jupyterhub_config.ROLES``) grants only that."""
     timeout = int(environ.get("IMPULATOR_IDLE_TIMEOUT", "3600"))
@@ -119,6 +119,7 @@ def idle_culler_service(environ: Mapping[str, str]) -> dict[str, Any]:
             f"--timeout={timeout}",
             f"--cull-every={every}",
         ],
+        "environment": dict(env),
         "display": False,
     }
 

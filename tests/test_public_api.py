@@ -207,3 +207,13 @@ def test_store_errors_are_the_usual_kinds() -> None:
     assert issubclass(store.StoreUnavailable, RuntimeError)
     assert issubclass(store.CompoundNotFound, LookupError)
     assert store.list.__name__ == "list_compounds"  # exported as store.list
+
+
+def test_io_subpackages_load_on_first_use_after_a_plain_import() -> None:
+    import importlib
+
+    import impulator
+
+    for name in ("batch", "jobs", "pipeline", "sources", "store", "ui"):
+        assert getattr(impulator, name) is importlib.import_module(f"impulator.{name}")
+    assert "jobs" not in impulator.__all__  # reachable, not star-exported

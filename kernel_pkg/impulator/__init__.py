@@ -14,6 +14,7 @@ Example:
     'LFQSCWFLJHTTHZ-UHFFFAOYSA-N'
 """
 
+import importlib as _importlib
 import typing as _typing
 
 from impulator import chem, science
@@ -36,6 +37,10 @@ __all__ = [
 ]
 
 
+#: Packages with I/O, imported on first attribute access.
+_SUBPACKAGES = ("batch", "jobs", "pipeline", "sources", "store", "ui")
+
+
 def __getattr__(name: str) -> _typing.Any:
     # The pipeline pulls in databases and indexes: import it on first use, so that
     # `import impulator.chem` stays pure and fast.
@@ -43,4 +48,6 @@ def __getattr__(name: str) -> _typing.Any:
         from impulator import pipeline
 
         return getattr(pipeline, name)
+    if name in _SUBPACKAGES:  # `impulator.jobs.submit(...)` after a plain `import impulator`
+        return _importlib.import_module(f"impulator.{name}")
     raise AttributeError(f"module 'impulator' has no attribute {name!r}")

@@ -22,11 +22,15 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from tests.postgres import find_bindir
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "hub" / "launch.py"
@@ -34,6 +38,12 @@ PROXY = REPO / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 USER_PASSWORD = "demo-password-for-tests"
 ADMIN_PASSWORD = "admin-password-for-tests-0123456789abcdef"
 VOILA_HOME = "voila/render/dashboards/Home.ipynb"
+CHROMIUM = "/usr/bin/chromium"
+#: Headless and quiet on a closed network (no sandbox: the tests may run as root).
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]  # fmt: skip
 
 requires_platform = [
     pytest.mark.skipif(
@@ -247,3 +257,29 @@ class Kernel:
         headers = {"Authorization": f"token {self.token}"}
         with contextlib.suppress(httpx.HTTPError):
             httpx.delete(f"{self._api}/{self.kernel_id}", headers=headers, timeout=30)
+
+
+@contextlib.contextmanager
+def browser_page() -> Iterator[Page]:
+    """A page of Debian's Chromium driven by Playwright (1280x800); skips when either is
+    missing (``make test`` installs both)."""
+    if importlib.util.find_spec("playwright") is None or not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium and playwright are needed (make test installs both)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 800})
+        finally:
+            browser.close()
+
+
+def browser_login(page: Page, base: str, user: str, password: str = USER_PASSWORD) -> None:
+    """Log in through the hub's form and wait until the hub has sent the user to their
+    server (spawning it if needed)."""
+    page.goto(f"{base}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(f"**/user/{user}/**", timeout=180_000)
