@@ -220,6 +220,9 @@ def banner(home: Path, port: int, seconds: float | None) -> None:
 
   accounts   chemist, viewer, instructor   password  {user_password}
              admin                         password  {admin_password}
+  landing    chemist, instructor, admin: JupyterLab (dashboards/ in the file browser)
+             viewer: the Voila home, /user/<name>/voila/render/dashboards/Home.ipynb
+  services   job runner, Dask Gateway (/services/dask-gateway), idle-server culler
   passwords  kept in {home}/demo-password and demo-admin-password
              (or set IMPULATOR_DEMO_PASSWORD / IMPULATOR_DEMO_ADMIN_PASSWORD)
   logs       {home}/hub/jupyterhub.log, {home}/pg/server.log
