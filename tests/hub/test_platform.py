@@ -260,6 +260,7 @@ def test_gateway_clusters_need_the_users_own_token(
             assert cluster.name in out
         finally:
             cluster.shutdown()
+            close_gateway(getattr(cluster, "_gateway", None))  # the cluster's own client
             close_gateway(alice)
 
 

@@ -21,6 +21,39 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from impulator.ui._home import HomePage, HomeSummary, show_home, summarize_home
 
-__all__ = ["HomePage", "HomeSummary", "show_home", "summarize_home"]
+#: The other pages, each in its own module, imported on first use (a page pulls in plotly,
+#: the 3D viewer or the exporters only when shown).
+_PAGES = {
+    "show_analyze": "impulator.ui._analyze",
+    "show_batch": "impulator.ui._batch",
+    "show_jobs": "impulator.ui._jobs",
+    "show_explorer": "impulator.ui._explorer",
+    "show_compound": "impulator.ui._compound",
+    "show_analytics": "impulator.ui._analytics",
+    "export_panel": "impulator.ui._exports",
+}
+
+__all__ = [
+    "HomePage",
+    "HomeSummary",
+    "export_panel",
+    "show_analytics",
+    "show_analyze",
+    "show_batch",
+    "show_compound",
+    "show_explorer",
+    "show_home",
+    "show_jobs",
+    "summarize_home",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PAGES:
+        return getattr(importlib.import_module(_PAGES[name]), name)
+    raise AttributeError(f"module 'impulator.ui' has no attribute {name!r}")

@@ -347,6 +347,7 @@ class HomePage:
             description="Analyze and save",
             button_style="primary",
             tooltip="Score its ChEMBL neighbourhood and store the result",
+            layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self.run.add_class("impulator-quick-run")
         self.busy = w.HTML('<span class="impulator-busy"></span>', layout=w.Layout(display="none"))
@@ -368,20 +369,19 @@ class HomePage:
             ]
         )
         quick.add_class("impulator-quick")
-        self.widget = w.VBox(
-            [
-                theme.style(),
-                w.HBox([self.header, self.refresh_button, self.refreshed]),
-                self.error,
-                self.tiles,
-                quick,
-                title("Recent jobs"),
-                self.jobs,
-                title("Recent compounds"),
-                self.compounds,
-            ]
+        # The status line wraps under the form instead of squeezing the button.
+        self.status.layout = w.Layout(flex="1 1 300px")
+        self.widget = theme.page_frame(
+            "Home",
+            w.HBox([self.header, self.refresh_button, self.refreshed]),
+            self.error,
+            self.tiles,
+            quick,
+            title("Recent jobs"),
+            self.jobs,
+            title("Recent compounds"),
+            self.compounds,
         )
-        self.widget.add_class("impulator-page")
         self.widget.add_class("impulator-home")
         self.refresh()
 
@@ -401,7 +401,7 @@ class HomePage:
         self.summary = summary
         s = summary
         user = f'<span class="impulator-user">{html.escape(s.user)}</span>' if s else ""
-        self.header.value = f"<h1>impulator</h1>{user}"
+        self.header.value = f"<h1>Home</h1>{user}"
         self.tiles.children = [
             theme.tile("Compounds", s and s.compounds, "yours and shared with you",
                        name="compounds"),

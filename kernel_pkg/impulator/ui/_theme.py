@@ -19,11 +19,14 @@ __all__ = [
     "CLASS_COLOURS",
     "COLOURS",
     "CSS",
+    "PAGES",
     "Column",
     "badge",
     "format_time",
     "format_value",
     "html_table",
+    "nav_html",
+    "page_frame",
     "progress_html",
     "status_html",
     "style",
@@ -84,9 +87,55 @@ progress.impulator-progress {{ width: 120px; vertical-align: middle; }}
   background: linear-gradient(90deg, {COLOURS["border"]} 25%, {COLOURS["accent"]} 50%,
   {COLOURS["border"]} 75%); background-size: 200% 100%;
   animation: impulator-busy 1.2s linear infinite; vertical-align: middle; }}
+.impulator-nav {{ display: flex; gap: 4px; flex-wrap: wrap; align-items: center;
+  border-bottom: 1px solid {COLOURS["border"]}; padding: 0 0 6px 0; }}
+.impulator-nav .impulator-brand {{ color: {COLOURS["primary"]}; font-weight: 700;
+  font-size: 1.25em; margin-right: 14px; }}
+.impulator-nav a {{ color: {COLOURS["text"]}; text-decoration: none; padding: 4px 10px;
+  border-radius: 6px; }}
+.impulator-nav a:hover {{ background: {COLOURS["surface"]}; }}
+.impulator-nav a.impulator-nav-current {{ background: {COLOURS["primary"]}; color: white; }}
 @keyframes impulator-busy {{ from {{ background-position: 100% 0; }}
   to {{ background-position: -100% 0; }} }}
 """
+
+
+#: The dashboards, in the order of the navigation bar: (notebook stem, label).
+PAGES: tuple[tuple[str, str], ...] = (
+    ("Home", "Home"),
+    ("Analyze", "Analyze"),
+    ("Batch", "Batch"),
+    ("Jobs", "Jobs"),
+    ("Explorer", "Explorer"),
+    ("Analytics", "Analytics"),
+)
+
+
+def nav_html(current: str) -> str:
+    """The navigation bar: links to the sibling dashboards (relative, so they work under a
+    user's server on the hub and under standalone Voila alike).
+
+    >>> "impulator-nav-current" in nav_html("Jobs")
+    True
+    """
+    links = "".join(
+        f'<a href="{html.escape(stem)}.ipynb" class="impulator-nav-link'
+        f'{" impulator-nav-current" if stem == current else ""}">{html.escape(label)}</a>'
+        for stem, label in PAGES
+    )
+    return f'<nav class="impulator-nav"><span class="impulator-brand">impulator</span>{links}</nav>'
+
+
+def page_frame(current: str, *children: Any) -> Any:
+    """A whole dashboard page: the stylesheet, the navigation bar (``current`` highlighted:
+    one of :data:`PAGES`, or another name for a page outside the bar), then ``children``."""
+    w = widgets()
+    nav = w.HTML(nav_html(current))
+    nav.add_class("impulator-nav-bar")
+    page = w.VBox([style(), nav, *children])
+    page.add_class("impulator-page")
+    page.add_class(f"impulator-page-{current.lower()}")
+    return page
 
 
 def widgets() -> Any:
