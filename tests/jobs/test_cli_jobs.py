@@ -109,7 +109,9 @@ def test_submit_prints_only_the_job_id_and_cancel_stops_a_queued_job(
     assert (state["status"], state["total"], state["waiting"]) == ("queued", 3, 3)
 
     code, out, _ = run(capsys, "jobs", "cancel", str(job_id))
-    assert (code, out) == (0, f"job {job_id}: cancelled\n")
+    assert (code, out) == (0, f"job {job_id}: cancelled (compounds stored so far are kept)\n")
+    code, out, _ = run(capsys, "jobs", "cancel", str(job_id))  # again: says so, changes nothing
+    assert (code, out) == (0, f"job {job_id}: already cancelled; nothing to cancel\n")
     code, out, _ = run(capsys, "jobs", "status", str(job_id), "--json")
     state = strict_json(out)
     assert state["status"] == "cancelled" and state["completed_at"] is not None

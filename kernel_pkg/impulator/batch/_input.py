@@ -332,8 +332,8 @@ def _columns(
             looked = "; ".join(f"{role}: {', '.join(a)}" for role, a in ALIASES.items())
             raise ValueError(
                 f"{source}: no column holds the compounds (its columns: {found}). Looked for "
-                f"{looked} (case, spaces and underscores ignored). Name the column with "
-                f"column='...' (and what it holds with kind='smiles', 'name', ...)"
+                f"{looked} (case, spaces and underscores ignored). Name the column: "
+                f"--column NAME on the command line, column='NAME' in Python"
             )
         query_kind, query = kind or picked[0], picked[1]
     return query, _label_column(names, name_column, source, exclude=query), query_kind

@@ -130,8 +130,11 @@ def _errors(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    _job(args.job_id).cancel()
-    print(f"job {args.job_id}: cancelled")
+    job = _job(args.job_id)
+    if job.cancel():
+        print(f"job {args.job_id}: cancelled (compounds stored so far are kept)")
+    else:
+        print(f"job {args.job_id}: already {job.status().status}; nothing to cancel")
     return 0
 
 

@@ -197,18 +197,26 @@ class Job:
         finally:
             bar.close()
 
-    def cancel(self) -> None:
-        """Stop the job: compounds stored so far are kept, nothing more is written."""
+    def cancel(self) -> bool:
+        """Stop the job: compounds stored so far are kept, nothing more is written.
+
+        Returns whether this call stopped it (False: it had already ended, nothing changed).
+        """
         with transaction(self.url, "cancel a job", write=True) as tx:
             row = self._row(tx.conn)
             if row.status in ("completed", "failed", "cancelled"):
-                return
+                return False
             queue.finish_job(tx.conn, self.id, "cancelled", result=row.result_data)
+            return True
 
     def retry_failed(self) -> int:
-        """Queue the failed (and cancelled) compounds again; returns how many."""
+        """Queue the failed (and cancelled) compounds again; returns how many.
+
+        A job still queued or running keeps its runner, which picks the compounds up before
+        it finishes (nothing is redone); a finished job goes back to the queue.
+        """
         with transaction(self.url, "retry a job", write=True) as tx:
-            self._row(tx.conn)
+            parent = self._row(tx.conn)
             again = tx.conn.execute(
                 sa.update(_jobs)
                 .where(
@@ -217,7 +225,7 @@ class Job:
                 )
                 .values(status="queued", retries=0, error_message=None, completed_at=None)
             ).rowcount
-            if again:
+            if again and parent.status in ("completed", "failed", "cancelled"):
                 tx.conn.execute(
                     sa.update(_jobs)
                     .where(_jobs.c.id == self.id)

@@ -339,6 +339,9 @@ class Runner:
             if current.status == "cancelled" or progress.cancelled:
                 queue.finish_job(conn, lease.job_id, "cancelled", result=summary)
                 return "cancelled"
+            if counts.get("queued"):  # retried while this runner worked: not done yet
+                queue.release(conn, lease, self.name)
+                return "queued"
             stored, failed = counts.get("completed", 0), counts.get("failed", 0)
             status = "failed" if failed and not stored else "completed"
             error = f"{failed} of {stored + failed} compounds failed" if failed else None
