@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import logging
 import os
 import signal
 import sqlite3
@@ -195,13 +196,20 @@ def test_a_dask_worker_killed_mid_job(platform: Platform, env: None, tmp_path: P
     assert_exactly_once(platform, job, 80)
 
 
-def test_postgres_restarts_mid_job(platform: Platform, client: Client, tmp_path: Path) -> None:
+def test_postgres_restarts_mid_job(
+    platform: Platform, client: Client, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="impulator.runner")
     job = platform.submit(write_batch(tmp_path / "b.csv", valid=80))
     thread, stop = in_thread(platform.runner_for(chunk_size=2), client)
     try:
         wait_until(lambda: job.status().stored >= 4)
         platform.cluster.restart()
         wait_until(lambda: _status_or_none(job) == "completed")
+        # The runner listens for new jobs again on a new connection, and takes the next one.
+        wait_until(lambda: "listening for new jobs again" in caplog.text)
+        after = platform.submit(write_batch(tmp_path / "after.csv", valid=2))
+        wait_until(lambda: after.status().status == "completed")
     finally:
         stop.set()
         thread.join(60)

@@ -158,30 +158,64 @@ class Runner:
 
     @contextlib.contextmanager
     def _listener(self) -> Iterator[Callable[[float], None]]:
-        """A function that waits for a NOTIFY on the jobs channel (or the timeout)."""
+        """A function that waits for a NOTIFY on the jobs channel (or the timeout).
+
+        A dropped connection (the database restarted) is replaced at the next wait; until
+        then the runner polls.
+        """
         if not self._postgres:
             yield time.sleep
             return
-        raw = self.engine.raw_connection()
-        driver: Any = raw.driver_connection
-        # Never back into the pool: an autocommit, LISTENing connection there would make a
-        # later transaction's SET LOCAL ROLE a no-op (the runner writing as itself).
-        raw.detach()
-        try:
-            driver.autocommit = True
-            driver.execute(f"LISTEN {queue.CHANNEL}")
+        current: list[Any] = []  # the LISTENing pool connection, when there is one
 
-            def wait(timeout: float) -> None:
+        def connect() -> Any:
+            raw = self.engine.raw_connection()
+            driver: Any = raw.driver_connection
+            # Never back into the pool: an autocommit, LISTENing connection there would make
+            # a later transaction's SET LOCAL ROLE a no-op (the runner writing as itself).
+            raw.detach()
+            try:
+                driver.autocommit = True
+                driver.execute(f"LISTEN {queue.CHANNEL}")
+            except Exception:
+                raw.close()
+                raise
+            return driver
+
+        def drop() -> None:
+            while current:
+                with contextlib.suppress(Exception):
+                    current.pop().close()
+
+        def wait(timeout: float) -> None:
+            if not current:
                 try:
-                    for _ in driver.notifies(timeout=timeout, stop_after=1):
-                        pass
-                except Exception:  # a dropped connection: fall back to sleeping
+                    current.append(connect())
+                    log.info("listening for new jobs again")
+                except Exception:
                     time.sleep(timeout)
+                    return
+            driver = current[0]
+            try:
+                for _ in driver.notifies(timeout=timeout, stop_after=1):
+                    pass
+                # psycopg may end the wait quietly on a connection the server closed.
+                dropped = driver.closed or driver.broken
+            except Exception:
+                dropped = True
+            if dropped:  # poll now, listen again at the next wait
+                log.warning("lost the job notifications; listening again at the next wait")
+                drop()
+                time.sleep(timeout)
 
+        try:
+            current.append(connect())
+        except Exception as exc:
+            log.warning("cannot listen for new jobs yet (%s); polling until it can", exc)
+        try:
             yield wait
         finally:
-            with contextlib.suppress(Exception):
-                raw.close()
+            drop()
 
     def process(self, lease: queue.Lease, client: Client) -> str:
         """Run one claimed job to its end; returns its final status."""
