@@ -26,10 +26,13 @@ $(PROXY): hub/package.json
 	npm install --prefix hub --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(CHROMIUM):
+# pdftoppm (poppler-utils) renders exported PDF reports to PNG in the export tests.
+PDFTOPPM := /usr/bin/pdftoppm
+
+$(CHROMIUM) $(PDFTOPPM):
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
-	else echo "impulator: browser tests will be skipped: install Debian's chromium (sudo apt-get install -y chromium)"; fi
+		apt-get install -y -q chromium poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium poppler-utils >/dev/null; }; \
+	else echo "impulator: browser and PDF rendering tests will be skipped: sudo apt-get install -y chromium poppler-utils"; fi
 
 # The platform on this machine, in the foreground: Ctrl-C (or `make down`) stops it all.
 up: $(DEV_STAMP) $(PROXY)
@@ -47,7 +50,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM)
+pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM) $(PDFTOPPM)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)

@@ -214,6 +214,6 @@ def test_io_subpackages_load_on_first_use_after_a_plain_import() -> None:
 
     import impulator
 
-    for name in ("batch", "jobs", "pipeline", "sources", "store", "ui"):
+    for name in ("batch", "exports", "jobs", "pipeline", "sources", "store", "ui"):
         assert getattr(impulator, name) is importlib.import_module(f"impulator.{name}")
     assert "jobs" not in impulator.__all__  # reachable, not star-exported

@@ -38,7 +38,7 @@ __all__ = [
 
 
 #: Packages with I/O, imported on first attribute access.
-_SUBPACKAGES = ("batch", "jobs", "pipeline", "sources", "store", "ui")
+_SUBPACKAGES = ("batch", "exports", "jobs", "pipeline", "sources", "store", "ui")
 
 
 def __getattr__(name: str) -> _typing.Any:
