@@ -1,0 +1,335 @@
+"""The Batch page: upload a CSV or SDF, map its columns, read the validation report, submit a
+durable job and follow it (it goes on when the page is closed: my recent batches are listed
+with their progress when the page is opened again).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from impulator import jobs
+from impulator.batch import BatchInput, read_batch
+from impulator.config import get_settings
+from impulator.science import DEFAULT_MODEL, MODELS
+from impulator.ui import _theme as theme
+from impulator.ui._batch_view import NO_NAME, BatchView
+from impulator.ui._home import RUNNING_STATUSES, describe_error
+from impulator.ui._jobs import job_states, job_table_html
+from impulator.ui._pagekit import Poller, can_write
+
+__all__ = ["BatchPage", "UploadPreview", "inspect_upload", "show_batch", "size_words"]
+
+_log = logging.getLogger(__name__)
+_SDF_SUFFIXES = (".sdf", ".sd", ".mol")
+
+
+def size_words(count: int) -> str:
+    """A number of bytes in words.
+
+    Example:
+        >>> size_words(2_000), size_words(50_000_000)
+        ('2,000 bytes', '50.0 MB')
+    """
+    return f"{count:,} bytes" if count < 100_000 else f"{count / 1e6:,.1f} MB"
+
+
+@dataclass(frozen=True)
+class UploadPreview:
+    """The first rows of an uploaded file and the columns (or SD properties) it has.
+
+    Attributes:
+        sdf: whether it is an SD file (the structures are its molfile records).
+        columns: the table's header, or the SD properties.
+        preview: the first rows (``Row`` first), as text.
+    """
+
+    sdf: bool
+    columns: list[str]
+    preview: pd.DataFrame
+
+
+def inspect_upload(data: bytes, filename: str, rows: int = 5) -> UploadPreview:
+    """The columns and first ``rows`` rows of an uploaded CSV/TSV or SDF, without validating.
+
+    Example:
+        >>> p = inspect_upload(b"Name,SMILES\\nethanol,CCO\\nwater,O\\n", "a.csv", rows=1)
+        >>> p.columns, p.preview.to_dict("records")
+        (['Name', 'SMILES'], [{'Row': 1, 'Name': 'ethanol', 'SMILES': 'CCO'}])
+    """
+    from impulator.batch._files import decode, read_sdf, read_table, sniff_delimiter
+
+    text, _encoding = decode(data)
+    suffix = Path(filename).suffix.lower()
+    if suffix in _SDF_SUFFIXES or (suffix == "" and "M  END" in text):
+        records = []
+        for record in read_sdf(text):
+            records.append(record)
+            if len(records) >= rows:
+                break
+        properties = list(dict.fromkeys(p for r in records for p in r.cells))
+        frame = pd.DataFrame(
+            [{"Row": r.number, "Title": r.title or "", **r.cells} for r in records],
+            columns=["Row", "Title", *properties],
+        )
+        return UploadPreview(True, properties, frame)
+    header, found = read_table(text, sniff_delimiter(text, suffix))
+    table = []
+    for record in found:
+        table.append({"Row": record.number, **{c: record.cells.get(c, "") for c in header}})
+        if len(table) >= rows:
+            break
+    return UploadPreview(False, list(header), pd.DataFrame(table, columns=["Row", *header]))
+
+
+class BatchPage(BatchView):
+    """The Batch page: its widgets (see :class:`BatchView`) and what they do.
+
+    ``load`` takes a file's bytes (the upload widget calls it), ``validate`` reads it with
+    the chosen columns, ``submit`` queues the job and ``tick`` is one live update. Tests call
+    them directly; none of them raises.
+    """
+
+    def __init__(self, url: str | None = None, *, interval: float = 1.5) -> None:
+        models = [(f"{m.title} ({m.id})", m.id) for m in MODELS.values()]
+        super().__init__(models, DEFAULT_MODEL)
+        self.url = url
+        self.data: bytes | None = None
+        self.filename = ""
+        self.batch: BatchInput | None = None
+        self.job: jobs.Job | None = None
+        self.poller = Poller(self.tick, interval)
+        self.writable = can_write(url)
+        if not self.writable:
+            self.submit_box.layout.display = "none"
+            self.readonly_note.layout.display = None
+        self._mapping = False  # the dropdowns are being filled: no validation meanwhile
+        self.upload.observe(lambda _c: self._safely(self._on_upload), names="value")
+        self.column.observe(lambda _c: self._on_mapping(), names="value")
+        self.name_column.observe(lambda _c: self._on_mapping(), names="value")
+        self.submit_button.on_click(lambda _b: self._safely(self.submit))
+        self.refresh_button.on_click(lambda _b: self._safely(self.refresh_jobs))
+        self.refresh_jobs()
+
+    # -- reading the file ------------------------------------------------------------------
+
+    def load(self, data: bytes, filename: str) -> BatchInput | None:
+        """Take an uploaded file: check its size, preview it, detect its columns, validate."""
+        self.data, self.filename, self.batch = None, filename, None
+        self.submit_button.disabled = True
+        self.report.value = ""
+        limit = get_settings().batch_max_bytes
+        if len(data) > limit:
+            self.file_status.value = theme.status_html(
+                f"{filename} is {size_words(len(data))}; a batch file may be at most "
+                f"{size_words(limit)}. Split it into smaller files and submit each.", "error",
+            )  # fmt: skip
+            return None
+        try:
+            preview = inspect_upload(data, filename)
+        except Exception as exc:
+            self.file_status.value = theme.status_html(describe_error(exc), "error")
+            return None
+        self.data = data
+        self.file_status.value = theme.status_html(
+            f"{filename}: {size_words(len(data))}, {'SD file' if preview.sdf else 'table'}.",
+            "ok",
+        )
+        self.preview.value = theme.html_table(
+            preview.preview, [(c, c) for c in preview.preview.columns], empty="No rows."
+        )
+        self._fill_mapping(preview)
+        return self.validate()
+
+    def validate(self) -> BatchInput | None:
+        """Read the file with the chosen columns; show which rows are invalid and why."""
+        if self.data is None:
+            return None
+        self.batch = None
+        self.submit_button.disabled = True
+        self.report.value = theme.status_html("Validating every row…", "busy")
+        try:
+            column, name_column = self._columns()
+            batch = read_batch(
+                self.data, filename=self.filename, column=column, name_column=name_column
+            )
+        except Exception as exc:
+            self.report.value = theme.status_html(describe_error(exc), "error")
+            return None
+        self.batch = batch
+        self._set_mapping(batch.columns)
+        valid, invalid = len(batch.rows), len(batch.errors)
+        kind = "ok" if not invalid else "info"
+        counts = theme.status_html(
+            f"{batch.total} rows: {valid} valid, {invalid} invalid"
+            + (" (they will not be scored; the valid rows will)." if invalid and valid else "."),
+            kind if valid else "error",
+        )
+        errors = pd.DataFrame(
+            [{"row": e.row, "input": e.input, "reason": e.reason} for e in batch.errors],
+            columns=["row", "input", "reason"],
+        )
+        table = theme.html_table(
+            errors, [("row", "Row"), ("input", "Input"), ("reason", "Why it is invalid")],
+            empty="Every row is valid.", css="impulator-batch-errors-table",
+        )  # fmt: skip
+        self.report.value = f"<div class='impulator-batch-counts'>{counts}</div>{table}"
+        self.submit_button.disabled = not valid
+        return batch
+
+    # -- submitting and following ------------------------------------------------------------
+
+    def submit(self) -> jobs.Job | None:
+        """Queue the validated file as a durable job with the chosen options; follow it."""
+        if self.data is None or self.batch is None or not self.batch.rows:
+            self.submit_status.value = theme.status_html("Upload a file with valid rows first.",
+                                                         "error")  # fmt: skip
+            return None
+        self.submit_button.disabled = True
+        self.submit_status.value = theme.status_html(
+            f"Submitting {len(self.batch.rows)} compounds…", "busy"
+        )
+        try:
+            with tempfile.TemporaryDirectory(prefix="impulator-upload-") as folder:
+                path = Path(folder) / Path(self.filename).name  # the job keeps the file's name
+                path.write_bytes(self.data)
+                column, name_column = self._columns()
+                job = jobs.submit(
+                    path, column=column, name_column=name_column,
+                    on_duplicate=str(self.duplicates.value), url=self.url,
+                    similarity=round(float(self.similarity.value), 2),
+                    model=str(self.model.value), pdb=bool(self.pdb.value),
+                )  # fmt: skip
+        except Exception as exc:
+            self.submit_status.value = theme.status_html(describe_error(exc), "error")
+            self.submit_button.disabled = False
+            return None
+        self.job = job
+        self.submit_status.value = theme.status_html(
+            f"Submitted as job {job.id}: it runs on the server, you may leave this page and "
+            "come back (or follow it on the Jobs page).", "ok",
+        )  # fmt: skip
+        self.tick()
+        self.poller.start()
+        return job
+
+    def tick(self) -> bool:
+        """One live update: the followed job's progress and my recent batches; returns
+        whether to go on (a job is still queued or processing)."""
+        running = self.refresh_jobs()
+        if self.job is not None:
+            try:
+                state = self.job.status()
+            except Exception as exc:
+                self.job_status.value = theme.status_html(describe_error(exc), "error")
+                return running
+            done = state.stored + state.failed + state.invalid + state.cancelled
+            self.progress.max = max(state.total, 1)
+            self.progress.value = min(done, self.progress.max)
+            self.progress.layout.visibility = "visible"
+            step = state.current_step or state.status
+            kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
+            self.job_status.value = theme.status_html(
+                f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
+                f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.", kind,
+            )  # fmt: skip
+            if state.done:
+                self.link.value = '<a href="Jobs.ipynb">See it on the Jobs page →</a>'
+            running = running or not state.done
+        return running
+
+    def refresh_jobs(self) -> bool:
+        """Show my recent batches; returns whether any is still queued or processing (and
+        keeps the live update going while so)."""
+        try:
+            states = job_states(self.url, limit=10)
+        except Exception as exc:
+            self.jobs.value = theme.status_html(describe_error(exc), "error")
+            return False
+        self.jobs.value = job_table_html(states, empty="No batch jobs yet.")
+        running = bool(states["status"].isin(RUNNING_STATUSES).any())
+        if running:
+            self.poller.start()
+        return running
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _on_upload(self) -> None:
+        files = list(self.upload.value or ())
+        if not files:
+            return
+        chosen = files[-1]
+        name, size = str(chosen.get("name", "upload")), int(chosen.get("size", 0) or 0)
+        limit = get_settings().batch_max_bytes
+        if size > limit:  # said before the content is touched
+            self.file_status.value = theme.status_html(
+                f"{name} is {size_words(size)}; a batch file may be at most "
+                f"{size_words(limit)}. Split it into smaller files and submit each.", "error",
+            )  # fmt: skip
+            return
+        self.load(bytes(chosen["content"]), name)
+
+    def _fill_mapping(self, preview: UploadPreview) -> None:
+        self._mapping = True
+        try:
+            if preview.sdf:
+                self.column.options = [("the structures (molfile records)", "")] + [
+                    (c, c) for c in preview.columns]  # fmt: skip
+                self.name_column.options = [("record title", NO_NAME)] + [
+                    (c, c) for c in preview.columns]  # fmt: skip
+            else:
+                self.column.options = [("detect automatically", "")] + [
+                    (c, c) for c in preview.columns]  # fmt: skip
+                self.name_column.options = [("none", NO_NAME)] + [(c, c) for c in preview.columns]
+            self.column.value, self.name_column.value = "", NO_NAME
+            self.mapping.layout.display = None
+        finally:
+            self._mapping = False
+
+    def _set_mapping(self, roles: dict[str, str]) -> None:
+        """Show the columns read_batch used (the auto-detected ones included)."""
+        self._mapping = True
+        try:
+            query, name = roles.get("query", ""), roles.get("name", NO_NAME)
+            if query in [o[1] for o in self.column.options]:
+                self.column.value = query
+            if name in [o[1] for o in self.name_column.options]:
+                self.name_column.value = name
+            detected = ", ".join(f"{role} from {col}" for role, col in roles.items())
+            self.detected.value = theme.status_html(f"Reading {detected}.", "info")
+        finally:
+            self._mapping = False
+
+    def _columns(self) -> tuple[str | None, str | None]:
+        """``column`` and ``name_column`` for read_batch ("" in a dropdown: its default)."""
+        return str(self.column.value or "") or None, str(self.name_column.value or "") or None
+
+    def _on_mapping(self) -> None:
+        if self._mapping:
+            return
+        self._safely(self.validate)
+
+    def _safely(self, action: Any) -> None:
+        try:
+            action()
+        except Exception:  # a callback must never raise: Voila would show nothing
+            _log.exception("a Batch page action failed")
+
+
+def show_batch(url: str | None = None) -> Any:
+    """The Batch page as one widget: upload, column mapping with a preview, the validation
+    report, options and duplicate handling, submit as a durable job, live progress, and my
+    recent batches. A viewer sees no Submit button.
+
+    Example:
+        >>> import os, tempfile
+        >>> page = show_batch("sqlite:///" + os.path.join(tempfile.mkdtemp(), "b.sqlite"))
+        >>> "impulator-page-batch" in page._dom_classes
+        True
+    """
+    return BatchPage(url).widget

@@ -1,0 +1,132 @@
+"""Small parts the Analyze, Batch and Jobs pages share: may this user write, a background
+poller for live progress, section titles and 2D depictions.
+
+The poller updates widgets from a daemon thread (ipykernel sends widget messages from any
+thread), so a page shows progress while the chemist goes on using it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from impulator._errors import PermissionDenied
+from impulator.ui import _theme as theme
+
+__all__ = ["Poller", "can_write", "depict_svg", "title"]
+
+_log = logging.getLogger(__name__)
+
+
+def can_write(url: str | None) -> bool:
+    """Whether this user may store compounds and submit batches (False for a viewer).
+
+    The database decides (on SQLite everyone may); any other problem reading that answer is
+    left to the action itself, which reports it in words.
+
+    Example:
+        >>> import os, tempfile
+        >>> can_write("sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite"))
+        True
+    """
+    from impulator.ui._home import _check_can_save
+
+    try:
+        _check_can_save(url)
+    except PermissionDenied:
+        return False
+    except Exception:  # the database is down: the page says so when it is used
+        _log.warning("could not ask the database for this user's privileges", exc_info=True)
+    return True
+
+
+def title(text: str, css: str = "") -> Any:
+    """A section heading widget (class ``impulator-section-title``, plus ``css``)."""
+    heading = theme.widgets().HTML(html.escape(text))
+    heading.add_class("impulator-section-title")
+    if css:
+        heading.add_class(css)
+    return heading
+
+
+def depict_svg(mol: Any, width: int = 320, height: int = 220) -> str:
+    """An RDKit molecule drawn as inline SVG (no XML prolog, so it can sit inside HTML).
+
+    Example:
+        >>> from impulator.chem import standardize
+        >>> depict_svg(standardize("c1ccccc1O").mol).startswith("<svg")
+        True
+    """
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    drawer.FinishDrawing()
+    svg: str = drawer.GetDrawingText()
+    return svg[svg.index("<svg") :]
+
+
+class Poller:
+    """Calls ``tick`` every ``interval`` seconds on a daemon thread while it returns True.
+
+    ``start`` is idempotent (one thread per poller); a tick that raises is logged and ends
+    the polling, never the page. Tests call ``tick`` themselves instead.
+
+    Example:
+        >>> calls = []
+        >>> poller = Poller(lambda: calls.append(1) or len(calls) < 3, interval=0.01)
+        >>> poller.start(); poller.join(5); len(calls)
+        3
+    """
+
+    def __init__(self, tick: Callable[[], bool], interval: float = 1.5) -> None:
+        self.tick = tick
+        self.interval = interval
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._again = False  # start() was called during a tick: poll on even if it said stop
+
+    @property
+    def running(self) -> bool:
+        """Whether the polling thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start polling (nothing happens when it already polls)."""
+        with self._lock:
+            self._again = True
+            if self.running:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, daemon=True, name="impulator-poll")
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current tick."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread to end (for tests)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                self._again = False
+            try:
+                again = self.tick()
+            except Exception:
+                _log.exception("a page's live update failed; it stops updating")
+                again = False
+            if not again:
+                with self._lock:
+                    if not self._again:
+                        self._thread = None
+                        return
+            self._stop.wait(self.interval)

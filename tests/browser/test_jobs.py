@@ -1,0 +1,31 @@
+"""The Jobs dashboard in Chromium: my jobs with their status and the rows not stored; a viewer
+gets no Cancel or Retry button."""
+
+from __future__ import annotations
+
+import time
+
+from impulator import jobs
+from tests.browser.conftest import BrowserSession, Dashboards
+
+
+def test_jobs_lists_my_job_and_its_errors(dashboards: Dashboards, browser: BrowserSession) -> None:
+    job = jobs.submit(["CCO", "C1CC"], url=dashboards.user_urls["bob"], pdb=False)
+    started = time.perf_counter()
+    page = browser.open(dashboards.url("Jobs", user="bob"))
+    page.wait(".impulator-jobs-table")
+    print(f"Jobs first render: {time.perf_counter() - started:.1f} s")
+    selected = page.page.inner_text(".impulator-jobs-select").replace("\xa0", " ")
+    assert f"#{job.id} list" in selected
+    page.wait(".impulator-jobs-errors-table", timeout=30)
+    assert "ring bond 1" in page.page.inner_text(".impulator-jobs-errors")
+    page.screenshot("jobs-bob")
+    page.assert_clean()
+
+
+def test_a_viewer_sees_no_cancel_or_retry(dashboards: Dashboards, browser: BrowserSession) -> None:
+    page = browser.open(dashboards.url("Jobs", user="viewer"))
+    page.wait(".impulator-jobs-list")
+    assert not page.page.is_visible("button.impulator-jobs-cancel")
+    assert not page.page.is_visible("button.impulator-jobs-retry")
+    page.assert_clean()

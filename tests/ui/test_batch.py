@@ -1,0 +1,110 @@
+"""The Batch page without a browser: preview, column mapping, the validation report, the
+size limit, submit, live progress, and a viewer (PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from impulator import jobs, store
+from impulator.store import _session
+from impulator.ui import show_batch
+from impulator.ui._batch import BatchPage, inspect_upload
+from tests.postgres import PostgresCluster
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+BATCH_20 = (DATA / "batch_20.csv").read_bytes()
+_databases = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    _session.dispose()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
+
+
+def test_inspect_a_csv_and_an_sdf() -> None:
+    preview = inspect_upload(BATCH_20, "batch_20.csv")
+    assert preview.columns == ["Compound Name", "SMILES"] and not preview.sdf
+    assert preview.preview["Row"].tolist() == [1, 2, 3, 4, 5]
+    sdf = inspect_upload((DATA / "batch_small.sdf").read_bytes(), "batch_small.sdf")
+    assert sdf.sdf and list(sdf.preview.columns[:2]) == ["Row", "Title"]
+
+
+def test_upload_shows_preview_mapping_and_the_two_errors(url: str) -> None:
+    page = BatchPage(url)
+    assert "No batch jobs yet" in page.jobs.value and page.submit_button.disabled
+    batch = page.load(BATCH_20, "batch_20.csv")
+    assert batch is not None and len(batch.rows) == 18
+    assert "DASATINIB" in page.preview.value and page.mapping.layout.display is None
+    assert (page.column.value, page.name_column.value) == ("SMILES", "Compound Name")
+    assert "20 rows: 18 valid, 2 invalid" in page.report.value
+    assert "ring bond 1 is opened but never closed" in page.report.value
+    assert "has 6 bonds" in page.report.value
+    assert not page.submit_button.disabled
+    page.column.value = "Compound Name"  # remapped by hand: the names are read as queries
+    assert "impulator-status" in page.report.value and page.batch is not None
+    assert page.batch.columns["query"] == "Compound Name"
+
+
+def test_too_large_and_unreadable_files_are_refused_in_words(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = BatchPage(url)
+    monkeypatch.setenv("IMPULATOR_BATCH_MAX_BYTES", "100")
+    assert page.load(BATCH_20, "batch_20.csv") is None
+    assert "a batch file may be at most 100 bytes" in page.file_status.value
+    monkeypatch.delenv("IMPULATOR_BATCH_MAX_BYTES")
+    assert page.load(b"activity,value\n1,2\n", "t.csv") is None
+    assert "no column holds the compounds" in page.report.value
+    assert page.submit_button.disabled and page.submit() is None
+
+
+def test_submit_follows_the_job_and_lists_it(url: str) -> None:
+    page = BatchPage(url)
+    page.load(BATCH_20, "batch_20.csv")
+    page.duplicates.value = "keep"
+    page.pdb.value = False
+    job = page.submit()
+    page.poller.stop()
+    assert job is not None and "Submitted as job" in page.submit_status.value
+    assert "batch_20.csv" in page.jobs.value and "queued" in page.job_status.value
+    assert page.progress.max == 20 and page.progress.value == 2  # the 2 invalid rows are done
+    _sql(url, "UPDATE jobs SET status = 'completed' WHERE parent_job_id IS NOT NULL")
+    _sql(url, "UPDATE jobs SET status = 'completed', current_step = 'completed'")
+    assert page.tick() is False  # nothing runs any more: the live update stops
+    assert "18 stored" in page.job_status.value and "Jobs.ipynb" in page.link.value
+    assert jobs.list(url=url)["source"].tolist() == ["batch_20.csv"]
+    again = BatchPage(url)  # leave and come back: the job is listed
+    assert "batch_20.csv" in again.jobs.value
+    assert "impulator-page-batch" in show_batch(url)._dom_classes
+
+
+def test_a_viewer_cannot_submit(postgres: PostgresCluster) -> None:
+    admin = postgres.create_database(f"impulator_ui_batch_{next(_databases)}")
+    store.upgrade(admin)
+    viewer = store.provision_user("batch_vera", "viewer", ["batch_team"], url=admin)
+    page = BatchPage(viewer)
+    assert not page.writable and page.submit_box.layout.display == "none"
+    assert page.load(BATCH_20, "batch_20.csv") is not None  # checking a file is fine
+    page.submit()
+    assert "viewer" in page.submit_status.value or "Not allowed" in page.submit_status.value
+
+
+def _sql(url: str, sql: str) -> None:
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql))
+    finally:
+        engine.dispose()
