@@ -57,7 +57,10 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py
 	$(PY) benchmarks/bench_pipeline.py
 	$(PY) benchmarks/bench_store.py
+	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_jobs.py
+	$(PY) benchmarks/bench_explorer.py
+	$(PY) benchmarks/bench_dashboards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -150,3 +150,16 @@ def test_jobs_benchmark_runs_on_the_demo_fixture(
             re.MULTILINE,
         ), label
     assert "reference speed-up 1 -> 2 workers:" in out
+
+
+def test_explorer_benchmark_runs_on_a_small_database(capsys: pytest.CaptureFixture[str]) -> None:
+    """The Explorer's page change against store.list, on a real PostgreSQL: lines printed."""
+    from tests.postgres import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    code = _load("bench_explorer").main(["--compounds", "130", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(r"store.list alone: +[\d.]+ ms", out), out
+    assert re.search(r"ExplorerPage.go_to \(cold\): +[\d.]+ ms +\([\d.]+x store.list\)", out), out

@@ -1,0 +1,379 @@
+"""The Analytics page: score distribution, classes, flag prevalence, targets, trends.
+
+The numbers come from the database as the calling user sees it (row-level security on
+PostgreSQL): :func:`impulator.store.analytics` for counts, scores, classes and trends, and
+two aggregates of this module for what it does not give (per-target summaries and flag
+prevalence). Figures are plotly figures shown as ``application/vnd.plotly.v1+json`` outputs,
+drawn by the local jupyterlab-plotly renderer (plotly.js ships with it: nothing loads from a
+CDN, and the page does not send plotly.js through the kernel once per figure).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pandas as pd
+import sqlalchemy as sa
+
+from impulator import store
+from impulator.chem import FLAG_NAMES
+from impulator.store._analytics import SCORE_BINS, STRONG_CLASSES, UNSCORED
+from impulator.store._models import Compound, InterferenceRecord, ResultRow
+from impulator.store._session import transaction
+from impulator.ui import _theme as theme
+from impulator.ui._home import describe_error
+from impulator.ui._pagekit import title
+
+__all__ = [
+    "FIGURES",
+    "FLAG_COLUMNS",
+    "PLOTLY_MIME",
+    "TARGET_COLUMNS",
+    "AnalyticsPage",
+    "AnalyticsSummary",
+    "analytics_figures",
+    "flag_prevalence",
+    "show_analytics",
+    "summarize_analytics",
+    "target_summary",
+]
+
+_log = logging.getLogger(__name__)
+_c = cast(sa.Table, Compound.__table__).c
+_r = cast(sa.Table, ResultRow.__table__).c
+_f = cast(sa.Table, InterferenceRecord.__table__).c
+
+#: Columns of :func:`target_summary`.
+TARGET_COLUMNS: tuple[str, ...] = (
+    "target_chembl_id", "target_pref_name", "compounds", "rows", "median_score",
+)  # fmt: skip
+#: The figures of :func:`analytics_figures`, in page order.
+FIGURES: tuple[str, ...] = ("scores", "classes", "flags", "trends")
+#: The output type that the jupyterlab-plotly renderer draws.
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: Columns of :func:`flag_prevalence`.
+FLAG_COLUMNS: tuple[str, ...] = ("flag", "structures", "flagged", "share")
+
+
+def target_summary(url: str | None = None, *, limit: int = 20) -> pd.DataFrame:
+    """Per target: compounds whose rows name it, rows, median final score (most compounds
+    first, then most rows; the ``limit`` largest).
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> list(target_summary(url).columns) == list(TARGET_COLUMNS)
+        True
+    """
+    name = sa.func.max(_r.data["target_pref_name"].as_string())
+    compounds = sa.func.count(sa.distinct(_r.compound_id))
+    with transaction(url, "summarise targets") as tx:
+        if tx.postgres:
+            median = sa.func.percentile_cont(0.5).within_group(_r.final_score.asc())
+            found = tx.conn.execute(
+                sa.select(_r.target_chembl_id, name, compounds, sa.func.count(), median)
+                .where(_r.target_chembl_id.is_not(None))
+                .group_by(_r.target_chembl_id)
+                .order_by(compounds.desc(), sa.func.count().desc(), _r.target_chembl_id)
+                .limit(limit)
+            ).all()
+            return _frame(found)
+        rows = tx.conn.execute(
+            sa.select(
+                _r.target_chembl_id,
+                _r.data["target_pref_name"].as_string(),
+                _r.compound_id,
+                _r.final_score,
+            ).where(_r.target_chembl_id.is_not(None))
+        ).all()
+    table = pd.DataFrame(rows, columns=["target", "name", "compound", "score"])
+    if table.empty:
+        return _frame([])
+    grouped = table.groupby("target", sort=False).agg(
+        name=("name", "max"),
+        compounds=("compound", "nunique"),
+        rows=("compound", "size"),
+        median=("score", "median"),
+    )
+    grouped = grouped.reset_index().sort_values(
+        ["compounds", "rows", "target"], ascending=[False, False, True]
+    )
+    return _frame(list(grouped.head(limit).itertuples(index=False, name=None)))
+
+
+def _frame(rows: Sequence[Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(TARGET_COLUMNS))
+    frame["compounds"] = frame["compounds"].astype("int64")
+    frame["rows"] = frame["rows"].astype("int64")
+    frame["median_score"] = frame["median_score"].astype("float64")
+    return frame.reset_index(drop=True)
+
+
+def flag_prevalence(url: str | None = None) -> pd.DataFrame:
+    """How often each interference flag is raised over the neighbourhood structures stored
+    (one record per structure per compound): ``flag``, ``structures`` (records), ``flagged``
+    and ``share`` (flagged / structures, 0 when there are none).
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> flag_prevalence(url)[["flag", "flagged"]].head(2).values.tolist()
+        [['pains', 0], ['aggregator', 0]]
+    """
+    counts = [
+        sa.func.coalesce(sa.func.sum(sa.case((_f.flags[name].as_boolean(), 1), else_=0)), 0)
+        for name in FLAG_NAMES
+    ]
+    with transaction(url, "count interference flags") as tx:
+        found = tx.conn.execute(sa.select(sa.func.count(), *counts)).one()
+    total = int(found[0])
+    records = [
+        (name, total, int(n), (int(n) / total) if total else 0.0)
+        for name, n in zip(FLAG_NAMES, found[1:], strict=True)
+    ]
+    return pd.DataFrame(records, columns=list(FLAG_COLUMNS))
+
+
+@dataclass(frozen=True, eq=False)
+class AnalyticsSummary:
+    """Everything the Analytics page shows, as the calling user sees it.
+
+    Attributes:
+        numbers: :func:`impulator.store.analytics` (counts, score bins, classes, trends).
+        flagged_compounds: compounds whose own structure raises at least one flag.
+        targets: :func:`target_summary`.
+        flags: :func:`flag_prevalence`.
+    """
+
+    numbers: dict[str, Any]
+    flagged_compounds: int
+    targets: pd.DataFrame = field(repr=False)
+    flags: pd.DataFrame = field(repr=False)
+
+
+def summarize_analytics(url: str | None = None) -> AnalyticsSummary:
+    """The Analytics page's numbers.
+
+    Raises:
+        StoreUnavailable, PermissionDenied: the database cannot be read.
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> s = summarize_analytics(url)
+        >>> s.numbers["total_compounds"], s.flagged_compounds, len(s.targets)
+        (0, 0, 0)
+    """
+    numbers = store.analytics(url)
+    with transaction(url, "count flagged compounds") as tx:
+        flagged = tx.conn.execute(
+            sa.select(sa.func.count()).select_from(Compound.__table__).where(_c.n_flags > 0)
+        ).scalar_one()
+    return AnalyticsSummary(numbers, int(flagged), target_summary(url), flag_prevalence(url))
+
+
+def analytics_figures(summary: AnalyticsSummary) -> dict[str, Any]:
+    """The page's plotly figures (``go.Figure``): ``scores``, ``classes``, ``flags``,
+    ``trends``.
+
+    Example:
+        >>> import pandas as pd
+        >>> numbers = {"score_distribution": [], "class_counts": {}, "trends": []}
+        >>> flags = pd.DataFrame(columns=list(FLAG_COLUMNS))
+        >>> sorted(analytics_figures(AnalyticsSummary(numbers, 0, pd.DataFrame(), flags)))
+        ['classes', 'flags', 'scores', 'trends']
+    """
+    import plotly.graph_objects as go  # type: ignore[import-untyped]
+
+    n = summary.numbers
+    layout = {
+        "height": 300,
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 50},
+        "template": "plotly_white",
+        "font": {"family": "system-ui, sans-serif", "size": 12},
+    }
+    bins = n.get("score_distribution") or [
+        {"lower": lo, "upper": hi, "count": 0} for lo, hi in SCORE_BINS
+    ]
+    scores = go.Figure(
+        go.Bar(
+            x=[f"{b['lower']:.1f}–{b['upper']:.1f}" for b in bins],
+            y=[b["count"] for b in bins],
+            marker_color=theme.COLOURS["primary"],
+            hovertemplate="best score %{x}: %{y} compounds<extra></extra>",
+        ),
+        layout={**layout, "title": "Best score distribution", "xaxis_title": "best score",
+                "yaxis_title": "compounds"},
+    )  # fmt: skip
+    order = [*theme.CLASS_COLOURS, UNSCORED]
+    counts = dict(n.get("class_counts") or {})
+    names = [c for c in order if c in counts] + sorted(set(counts) - set(order))
+    classes = go.Figure(
+        go.Bar(
+            x=names,
+            y=[counts[c] for c in names],
+            marker_color=[theme.CLASS_COLOURS.get(c, "#b0b7c3") for c in names],
+            hovertemplate="%{x}: %{y} compounds<extra></extra>",
+        ),
+        layout={**layout, "title": "Best class", "yaxis_title": "compounds"},
+    )
+    flags = summary.flags
+    flag_figure = go.Figure(
+        go.Bar(
+            x=[str(f).replace("_", " ") for f in flags["flag"]],
+            y=[100 * float(s) for s in flags["share"]],
+            customdata=list(zip(flags["flagged"], flags["structures"], strict=True)),
+            marker_color=theme.COLOURS["warning"],
+            hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        ),
+        layout={**layout, "title": "Flag prevalence (neighbourhood structures)",
+                "yaxis_title": "% of structures"},
+    )  # fmt: skip
+    trend = n.get("trends") or []
+    trends = go.Figure(
+        go.Bar(
+            x=[t["day"] for t in trend],
+            y=[t["count"] for t in trend],
+            marker_color=theme.COLOURS["accent"],
+            hovertemplate="%{x}: %{y} compounds stored<extra></extra>",
+        ),
+        layout={**layout, "title": "Compounds stored per day (UTC, last 30 days)",
+                "yaxis_title": "compounds"},
+    )  # fmt: skip
+    figures = {"scores": scores, "classes": classes, "flags": flag_figure, "trends": trends}
+    for name, figure in figures.items():
+        values = [v for v in figure.data[0].y or () if v is not None]
+        if name != "flags" and values and max(values) <= 5:
+            figure.update_yaxes(dtick=1)  # counts: no 0.5 compounds on the axis
+        if not any(values):
+            figure.add_annotation(
+                text="Nothing to show yet",
+                showarrow=False,
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+                font={"color": "#5f6b7a"},
+            )
+            figure.update_yaxes(range=[0, 1], showticklabels=False)
+    return figures
+
+
+_TARGET_TABLE: list[theme.Column] = [
+    ("target_chembl_id", "Target"),
+    ("target_pref_name", "Name"),
+    ("compounds", "Compounds"),
+    ("rows", "Rows"),
+    ("median_score", "Median score"),
+]
+
+
+class AnalyticsPage:
+    """The widgets of the Analytics page (``widget`` is the page); ``figures`` maps a name
+    of :func:`analytics_figures` to the ``go.Figure`` shown, ``outputs`` to its widget."""
+
+    def __init__(self, url: str | None = None) -> None:
+        w = theme.widgets()
+        self.url = url
+        self.summary: AnalyticsSummary | None = None
+        self.figures: dict[str, Any] = {}
+        self.outputs: dict[str, Any] = {}
+        for name in FIGURES:
+            output = w.Output()
+            output.add_class("impulator-analytics-figure")
+            output.add_class(f"impulator-analytics-{name}")
+            self.outputs[name] = output
+        self.error = w.HTML()
+        self.error.add_class("impulator-analytics-error")
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button.add_class("impulator-analytics-refresh")
+        self.refreshed = w.HTML()
+        self.refreshed.add_class("impulator-analytics-refreshed")
+        self.tiles = w.HBox()
+        self.tiles.add_class("impulator-tiles")
+        self.tiles.add_class("impulator-analytics-tiles")
+        self.charts = w.GridBox(
+            list(self.outputs.values()),
+            layout=w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", grid_gap="12px"),
+        )
+        self.charts.add_class("impulator-analytics-charts")
+        self.targets = w.HTML()
+        self.targets.add_class("impulator-analytics-targets")
+        self.refresh_button.on_click(self._on_refresh)
+        self.widget = theme.page_frame(
+            "Analytics",
+            w.HBox([self.refresh_button, self.refreshed, self.error]),
+            self.tiles,
+            self.charts,
+            title("Targets (most compounds first)", "impulator-analytics-targets-title"),
+            self.targets,
+        )
+        self.widget.add_class("impulator-analytics")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the numbers again and redraw (errors are shown on the page, never raised)."""
+        self.refreshed.value = theme.status_html("Computing…", "busy")
+        try:
+            summary = summarize_analytics(self.url)
+        except Exception as exc:
+            _log.warning("the Analytics page could not read its numbers", exc_info=True)
+            self.refreshed.value = ""
+            self.error.value = theme.status_html(describe_error(exc), "error")
+            return
+        self.error.value = ""
+        self.summary = summary
+        self._show(summary)
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        self.refreshed.value = theme.status_html(f"updated {stamp} UTC", "info")
+
+    def _show(self, s: AnalyticsSummary) -> None:
+        n = s.numbers
+        mean = n.get("mean_score")
+        self.tiles.children = [
+            theme.tile("Compounds", n["total_compounds"], "yours and shared with you",
+                       name="compounds"),
+            theme.tile("Mean best score", None if mean is None else round(float(mean), 3),
+                       "over scored compounds", name="mean"),
+            theme.tile("Strong IMP or better", n["strong_imps_or_better"],
+                       " or ".join(reversed(STRONG_CLASSES)), name="strong"),
+            theme.tile("Flagged compounds", s.flagged_compounds,
+                       "their own structure raises a flag", name="flagged"),
+        ]  # fmt: skip
+        self.figures = analytics_figures(s)
+        for name, figure in self.figures.items():
+            self.outputs[name].outputs = (
+                {
+                    "output_type": "display_data",
+                    "data": {PLOTLY_MIME: json.loads(figure.to_json())},
+                    "metadata": {},
+                },
+            )
+        self.targets.value = theme.html_table(
+            s.targets, _TARGET_TABLE, empty="No scored rows yet: analyse compounds first."
+        )
+
+    def _on_refresh(self, _button: Any = None) -> None:
+        try:
+            self.refresh()
+        except Exception:  # a callback must never raise: Voila would show nothing
+            _log.exception("refreshing the Analytics page failed")
+
+
+def show_analytics(url: str | None = None) -> Any:
+    """The Analytics page as one widget: tiles, score distribution, classes, flag
+    prevalence, compounds stored per day, and per-target summaries.
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> page = show_analytics(url)
+        >>> "impulator-analytics" in page._dom_classes
+        True
+    """
+    return AnalyticsPage(url).widget
