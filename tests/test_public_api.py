@@ -8,9 +8,41 @@ import sys
 import types
 
 import impulator
-from impulator import batch, chem, pipeline, science, sources, store
+from impulator import batch, chem, exports, pipeline, science, sources, store, ui
 
 EXPECTED = {
+    exports: {
+        "ACTIVITY_ID_COLUMNS",
+        "COMPOUND_COLUMNS",
+        "CompoundNotFound",
+        "ExportFile",
+        "ExportFormat",
+        "FORMATS",
+        "PROTOTYPE_EXTRA_COLUMNS",
+        "SDF_FIELDS",
+        "activities_table",
+        "compound_report_pdf",
+        "compounds_csv",
+        "compounds_excel",
+        "compounds_sdf",
+        "compounds_table",
+        "export_file",
+        "prototype_csv",
+        "prototype_table",
+    },
+    ui: {
+        "HomePage",
+        "HomeSummary",
+        "export_panel",
+        "show_analytics",
+        "show_analyze",
+        "show_batch",
+        "show_compound",
+        "show_explorer",
+        "show_home",
+        "show_jobs",
+        "summarize_home",
+    },
     impulator: {
         "InvalidStructure",
         "Report",

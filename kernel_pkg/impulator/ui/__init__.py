@@ -5,9 +5,21 @@ notebook user calls (``impulator.store``, ``impulator.jobs``, ``impulator.analyz
 the calling user: on PostgreSQL the database decides what that user sees. The numbers behind
 a page are a function too, for notebooks and tests.
 
-    show_home(url=None)                 -> the Home page (tiles, recent jobs and compounds,
-                                           a quick analysis)
-    summarize_home(url=None, limit=10)  -> HomeSummary (its numbers and tables)
+    show_home(url=None)                 -> Home: tiles, recent jobs and compounds, a quick
+                                           analysis
+    show_analyze(url=None)              -> Analyze: one compound, live preview, progress, save
+    show_batch(url=None)                -> Batch: upload, validate, submit, follow
+    show_jobs(url=None)                 -> Jobs: status, cancel, retry, per-row errors
+    show_explorer(url=None)             -> Explorer: my and shared compounds, paged on the
+                                           server; filters, search, share, delete, exports
+    show_compound(compound_id=None)     -> Compound: activities, efficiency planes, flags,
+                                           PDB evidence, 3D view, exports
+    show_analytics(url=None)            -> Analytics: scores, classes, flags, targets, trend
+    export_panel(ids, url=None)         -> CSV / prototype CSV / SDF / Excel / PDF buttons
+    summarize_home(url=None, limit=10)  -> HomeSummary (the Home page's numbers and tables)
+
+Each page is a notebook of one cell in ``dashboards/`` (``from impulator.ui import show_x``,
+``show_x()``), rendered by Voila at ``/voila/render/dashboards/<Page>.ipynb``.
 
 The widgets need the ``dashboards`` extra: ``pip install 'impulator[dashboards]'``.
 
@@ -21,8 +33,8 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib as _importlib
+import typing as _typing
 
 from impulator.ui._home import HomePage, HomeSummary, show_home, summarize_home
 
@@ -53,7 +65,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _PAGES:
-        return getattr(importlib.import_module(_PAGES[name]), name)
+        return getattr(_importlib.import_module(_PAGES[name]), name)
     raise AttributeError(f"module 'impulator.ui' has no attribute {name!r}")
