@@ -305,9 +305,6 @@ def configure_spawner() -> None:
     c.Spawner.pre_spawn_hook = pre_spawn_hook
     c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
     c.Spawner.default_url = "/lab"
-    # Voila loads JupyterLab's extensions; the Notebook app's one fails outside its app
-    # (a console error on every dashboard) and a dashboard needs none of it.
-    c.Spawner.args = ['--VoilaConfiguration.extension_denylist=["@jupyter-notebook/lab-extension"]']
     # A cold start imports JupyterLab, Voila and RDKit: allow for a slow laptop.
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
@@ -318,8 +315,7 @@ def configure_spawner() -> None:
     c.SimpleLocalProcessSpawner.home_dir_template = str(HOME / "users" / "{username}")
     c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
     # Jupyter refuses to run as root unless told; the local platform may run as root.
-    if os.geteuid() == 0:
-        c.Spawner.args = [*c.Spawner.args, "--allow-root"]
+    c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
 
 
 def configure_roles() -> None:

@@ -84,7 +84,6 @@ class Dashboards:
             command = [
                 str(BIN / "voila"), str(REPO / "dashboards"), "--no-browser",
                 f"--port={port}", "--Voila.ip=127.0.0.1",
-                '--VoilaConfiguration.extension_denylist=["@jupyter-notebook/lab-extension"]',
             ]  # fmt: skip
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             self.servers[user] = (process, port)

@@ -1,0 +1,280 @@
+"""Structures on the Compound page: 2D depictions as inline SVG, a 3D view, drug-likeness.
+
+Depictions are drawn by RDKit in the kernel and inlined, so nothing is fetched by the browser.
+The 3D view is nglview (its JavaScript is served by its own lab extension), over an RDKit
+ETKDG conformer; when either fails the page says why instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rdkit import Chem, rdBase
+from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
+from rdkit.Chem.Draw import rdMolDraw2D
+
+from impulator.chem import descriptors
+from impulator.ui import _theme as theme
+
+__all__ = [
+    "FLAG_COLOURS",
+    "DrugLikenessRule",
+    "depict_svg",
+    "drug_likeness",
+    "drug_likeness_html",
+    "embed_3d",
+    "structure_3d_view",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Highlight colour (RGB, 0-1) of the atoms matched by each interference flag.
+FLAG_COLOURS: dict[str, tuple[float, float, float]] = {
+    "pains": (0.96, 0.55, 0.55),
+    "aggregator": (0.75, 0.75, 0.95),
+    "redox": (0.98, 0.75, 0.45),
+    "fluorescence": (0.55, 0.85, 0.55),
+    "thiol_reactive": (0.95, 0.6, 0.85),
+    "brenk": (0.85, 0.85, 0.55),
+    "nih": (0.6, 0.85, 0.9),
+}
+_XML_HEADER = re.compile(r"^<\?xml[^>]*\?>\s*")
+
+
+def depict_svg(
+    structure: str | Chem.Mol | None,
+    *,
+    width: int = 260,
+    height: int = 200,
+    highlight: Mapping[int, tuple[float, float, float]] | None = None,
+) -> str:
+    """A 2D depiction of a SMILES or an RDKit molecule as inline SVG text (no XML header), or
+    "" when it cannot be read. ``highlight`` maps atom indices of that molecule (a SMILES:
+    as written) to RGB colours.
+
+    Example:
+        >>> svg = depict_svg("c1ccccc1O", highlight={6: (1.0, 0.5, 0.5)})
+        >>> svg.startswith("<svg"), svg.rstrip().endswith("</svg>")
+        (True, True)
+        >>> depict_svg("not a smiles")
+        ''
+    """
+    if structure is None or (isinstance(structure, str) and not structure.strip()):
+        return ""
+    marks = tuple(sorted((int(a), tuple(c)) for a, c in (highlight or {}).items()))
+    if isinstance(structure, str):
+        return _depict_smiles(structure, width, height, marks)
+    return _draw(structure, width, height, marks)
+
+
+@functools.lru_cache(maxsize=512)
+def _depict_smiles(
+    smiles: str, width: int, height: int, marks: tuple[tuple[int, tuple[float, ...]], ...]
+) -> str:
+    with rdBase.BlockLogs():  # a bad SMILES is "", not a line in the server log
+        mol: Chem.Mol | None = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return ""
+    return _draw(mol, width, height, marks)
+
+
+def _draw(
+    mol: Chem.Mol, width: int, height: int, marks: tuple[tuple[int, tuple[float, ...]], ...]
+) -> str:
+    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
+    options: Any = drawer.drawOptions()
+    options.clearBackground = False
+    colours = {a: tuple(c) for a, c in marks if a < mol.GetNumAtoms()}
+    bond_colours = {
+        b.GetIdx(): colours[b.GetBeginAtomIdx()]
+        for b in mol.GetBonds()
+        if b.GetBeginAtomIdx() in colours
+        and colours[b.GetBeginAtomIdx()] == colours.get(b.GetEndAtomIdx())
+    }
+    try:
+        rdMolDraw2D.PrepareAndDrawMolecule(
+            drawer,
+            Chem.Mol(mol),
+            highlightAtoms=list(colours),
+            highlightAtomColors=colours,
+            highlightBonds=list(bond_colours),
+            highlightBondColors=bond_colours,
+        )
+    except (RuntimeError, ValueError):  # pragma: no cover - RDKit draws what it parses
+        _log.warning("cannot depict %s", Chem.MolToSmiles(mol), exc_info=True)
+        return ""
+    drawer.FinishDrawing()
+    return _XML_HEADER.sub("", drawer.GetDrawingText())
+
+
+# -- 3D ----------------------------------------------------------------------------------------
+
+
+def embed_3d(smiles: str, *, seed: int = 42) -> Chem.Mol:
+    """``smiles`` with hydrogens and one ETKDG conformer (MMFF-relaxed when MMFF can).
+
+    Raises:
+        ValueError: the SMILES cannot be read, or no conformer could be generated.
+
+    Example:
+        >>> mol = embed_3d("CCO")
+        >>> mol.GetNumConformers(), mol.GetNumAtoms()
+        (1, 9)
+    """
+    with rdBase.BlockLogs():
+        read: Chem.Mol | None = Chem.MolFromSmiles(smiles)
+    if read is None:
+        raise ValueError(f"cannot read the SMILES {smiles!r}")
+    mol = read
+    mol = Chem.AddHs(mol)
+    params: Any = rdDistGeom.ETKDGv3()
+    params.randomSeed = seed
+    if rdDistGeom.EmbedMolecule(mol, params) != 0:
+        params.useRandomCoords = True
+        if rdDistGeom.EmbedMolecule(mol, params) != 0:
+            raise ValueError("RDKit could not generate a 3D conformer of this structure")
+    try:
+        if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
+            rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=500)
+    except (RuntimeError, ValueError):  # pragma: no cover - an unrelaxed conformer is fine
+        pass
+    return mol
+
+
+def structure_3d_view(smiles: str | None, *, height: int = 320) -> Any:
+    """A widget showing ``smiles`` in 3D (nglview, ball and stick), or an HTML widget saying
+    why it cannot (no structure, no conformer, nglview missing).
+
+    Example:
+        >>> type(structure_3d_view(None)).__name__
+        'HTML'
+    """
+    w = theme.widgets()
+    if not smiles:
+        return _fallback("No structure is stored for this compound: nothing to show in 3D.")
+    try:
+        mol = embed_3d(smiles)
+    except ValueError as exc:
+        return _fallback(f"No 3D view: {exc}.")
+    try:
+        import nglview  # type: ignore[import-untyped]
+
+        view = nglview.show_rdkit(mol)
+        view.clear_representations()
+        view.add_representation("ball+stick")
+        view.layout = w.Layout(width="100%", height=f"{height}px")
+    except Exception as exc:  # nglview is optional; any failure is a sentence, not a crash
+        _log.warning("the 3D viewer failed", exc_info=True)
+        return _fallback(
+            f"The 3D viewer is unavailable ({type(exc).__name__}: {exc}); "
+            "the 2D depiction above shows the structure."
+        )
+    view.add_class("impulator-compound-3d-viewer")
+    return view
+
+
+def _fallback(text: str) -> Any:
+    widget = theme.widgets().HTML(theme.status_html(text, "info"))
+    widget.add_class("impulator-compound-3d-fallback")
+    return widget
+
+
+# -- drug-likeness -----------------------------------------------------------------------------
+
+#: One rule: (rule set, what it checks, descriptor key, limit, kind) with kind "max" or "min".
+DrugLikenessRule = tuple[str, str, str, float, str]
+
+_RULES: tuple[DrugLikenessRule, ...] = (
+    ("Lipinski", "Molecular weight <= 500 Da", "mw", 500, "max"),
+    ("Lipinski", "Crippen logP <= 5", "logp", 5, "max"),
+    ("Lipinski", "H-bond donors <= 5", "hbd", 5, "max"),
+    ("Lipinski", "H-bond acceptors <= 10", "hba", 10, "max"),
+    ("Veber", "Rotatable bonds <= 10", "rotatable_bonds", 10, "max"),
+    ("Veber", "Polar surface area <= 140 Å²", "tpsa", 140, "max"),
+)
+
+
+def drug_likeness(smiles: str) -> dict[str, Any]:
+    """Lipinski's and Veber's rules and QED for ``smiles`` (its standardised parent).
+
+    Returns ``descriptors`` (``impulator.chem.descriptors``), ``rules`` (one dict per rule:
+    ``rule_set``, ``rule``, ``value``, ``passed``), ``lipinski_violations``, ``lipinski``
+    (at most one violation allowed), ``veber`` and ``qed``.
+
+    Example:
+        >>> d = drug_likeness("CC(=O)Oc1ccccc1C(=O)O")
+        >>> d["lipinski"], d["veber"], d["lipinski_violations"], round(d["qed"], 2)
+        (True, True, 0, 0.55)
+    """
+    values = descriptors(smiles)
+    rules = []
+    for rule_set, text, key, limit, kind in _RULES:
+        value = float(values[key])
+        passed = value <= limit if kind == "max" else value >= limit
+        rules.append({"rule_set": rule_set, "rule": text, "value": value, "passed": passed})
+    lipinski_violations = sum(1 for r in rules if r["rule_set"] == "Lipinski" and not r["passed"])
+    return {
+        "descriptors": values,
+        "rules": rules,
+        "lipinski_violations": lipinski_violations,
+        "lipinski": lipinski_violations <= 1,
+        "veber": all(r["passed"] for r in rules if r["rule_set"] == "Veber"),
+        "qed": float(values["qed"]),
+    }
+
+
+def drug_likeness_html(smiles: str | None) -> str:
+    """The drug-likeness panel as HTML (a sentence when the structure cannot be read).
+
+    Example:
+        >>> "Lipinski" in drug_likeness_html("CCO"), drug_likeness_html(None)[:6]
+        (True, '<span ')
+    """
+    if not smiles:
+        return theme.status_html("No structure is stored: drug-likeness cannot be computed.")
+    try:
+        found = drug_likeness(smiles)
+    except Exception as exc:  # an unreadable stored SMILES is a sentence
+        return theme.status_html(f"Drug-likeness cannot be computed: {exc}", "error")
+
+    def verdict(ok: bool) -> str:
+        kind = "ok" if ok else "error"
+        return theme.status_html("passes" if ok else "fails", kind)
+
+    rows = "".join(
+        f"<tr><td>{html.escape(r['rule_set'])}</td><td>{html.escape(r['rule'])}</td>"
+        f'<td class="impulator-number">{html.escape(_number(r["value"]))}</td>'
+        f"<td>{verdict(bool(r['passed']))}</td></tr>"
+        for r in found["rules"]
+    )
+    qed = float(found["qed"])
+    summary = (
+        f"<p>Lipinski's rule of five: {verdict(bool(found['lipinski']))} "
+        f"({found['lipinski_violations']} violation"
+        f"{'' if found['lipinski_violations'] == 1 else 's'}; one is allowed). "
+        f"Veber: {verdict(bool(found['veber']))}. "
+        f"QED {html.escape(theme.format_value(qed, 2))} (0 to 1; higher is more drug-like; "
+        "it scales the score as the QED multiplier).</p>"
+    )
+    return (
+        summary + '<table class="impulator-table"><thead><tr><th>Rule set</th><th>Rule</th>'
+        f"<th>Value</th><th>Verdict</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def highlight_for(atoms_by_flag: Iterable[tuple[str, Iterable[int]]]) -> dict[int, Any]:
+    """Atom -> colour for the matched atoms of each flag (a later flag does not repaint)."""
+    colours: dict[int, Any] = {}
+    for flag, atoms in atoms_by_flag:
+        for atom in atoms:
+            colours.setdefault(int(atom), FLAG_COLOURS.get(flag, (0.9, 0.6, 0.6)))
+    return colours

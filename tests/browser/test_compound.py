@@ -1,0 +1,68 @@
+"""The Compound dashboard in Chromium: the planes render, hovering a point shows its
+structure, the PDF export downloads; another user's compound is "not found" in words."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from impulator import store
+from impulator.pipeline import analyze
+from tests.browser.conftest import BrowserSession, Dashboards
+from tests.conftest import DASATINIB
+
+
+@pytest.fixture(scope="module")
+def compound_id(dashboards: Dashboards) -> int:
+    report = analyze(DASATINIB, similarity=0.4)
+    return store.save(report, name="compound-page-test", url=dashboards.user_urls["chemist"])
+
+
+def test_compound_page_hover_and_pdf(
+    dashboards: Dashboards, browser: BrowserSession, compound_id: int
+) -> None:
+    address = dashboards.url("Compound", query=f"id={compound_id}")
+    started = time.monotonic()
+    page = browser.open(address)
+    page.wait(".impulator-compound-plane .scatterlayer .point")
+    print(f"\nCompound page: first render {time.monotonic() - started:.1f} s")
+    assert "compound-page-test" in page.page.inner_text(".impulator-compound-header")
+    assert page.page.locator(".impulator-compound-structure svg").count() == 1
+    assert "<svg" not in page.page.inner_html(".impulator-compound-hover")
+
+    point = page.page.locator(".impulator-compound-plane .scatterlayer .point").first
+    box = point.bounding_box()
+    assert box is not None
+    page.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait(".impulator-compound-hover svg", timeout=30)
+    assert "Target" in page.page.inner_text(".impulator-compound-hover")
+    page.page.mouse.move(5, 5)
+    page.screenshot("compound")
+
+    pdf = page.page.locator(".impulator-compound-exports button", has_text="PDF")
+    assert pdf.count() == 1
+    with page.page.expect_download(timeout=120_000) as info:
+        pdf.click()
+    path = info.value.path()
+    with open(path, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    page.assert_clean()
+
+
+def test_another_users_compound_is_not_found(
+    dashboards: Dashboards, browser: BrowserSession, compound_id: int
+) -> None:
+    page = browser.open(dashboards.url("Compound", user="viewer", query=f"id={compound_id}"))
+    page.wait(".impulator-compound-message p")
+    text = page.page.inner_text(".impulator-compound-message")
+    assert f"Compound {compound_id} was not found or not shared with you" in text
+    page.screenshot("compound-not-found")
+    page.assert_clean()
+
+
+def test_no_id_links_to_the_explorer(dashboards: Dashboards, browser: BrowserSession) -> None:
+    page = browser.open(dashboards.url("Compound"))
+    page.wait(".impulator-compound-message a[href='Explorer.ipynb']")
+    assert "No compound chosen" in page.page.inner_text(".impulator-compound-message")
+    page.assert_clean()
