@@ -63,6 +63,7 @@ EXPECTED = {
         "Structure",
         "alert_provenance",
         "as_structure",
+        "depict_svg",
         "descriptors",
         "interference_flags",
         "standardize",

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from impulator import store
+from impulator.chem import depict_svg
 from impulator.pipeline import Report
 from impulator.store import _session
 from impulator.ui import show_compound
@@ -35,7 +36,7 @@ from impulator.ui._compound_parts import (
     pdb_frame,
 )
 from impulator.ui._planes import plane_figure, point_html
-from impulator.ui._structure_view import depict_svg, drug_likeness, embed_3d
+from impulator.ui._structure_view import drug_likeness, embed_3d
 from tests.postgres import PostgresCluster
 from tests.store.reports import many_rows, reports
 

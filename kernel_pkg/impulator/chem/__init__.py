@@ -17,6 +17,7 @@ from impulator.chem._alerts import (
     alert_provenance,
     interference_flags,
 )
+from impulator.chem._depict import depict_svg
 from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
 from impulator.chem._structure import Structure, as_structure, standardize
 
@@ -29,6 +30,7 @@ __all__ = [
     "Structure",
     "alert_provenance",
     "as_structure",
+    "depict_svg",
     "descriptors",
     "interference_flags",
     "standardize",

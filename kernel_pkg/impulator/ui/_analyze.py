@@ -15,11 +15,12 @@ from typing import Any
 import pandas as pd
 
 from impulator._errors import PermissionDenied, SourceError, StoreUnavailable
+from impulator.chem import depict_svg
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
 from impulator.ui import _theme as theme
 from impulator.ui._analyze_view import AnalyzeView
 from impulator.ui._home import describe_error
-from impulator.ui._pagekit import can_write, depict_svg
+from impulator.ui._pagekit import can_write
 
 __all__ = [
     "DUPLICATE_CHOICES",
@@ -103,7 +104,7 @@ def check_query(text: str) -> QueryCheck:
         note += "; ChEMBL would exclude it (e.g. inorganic), it is scored anyway"
     return QueryCheck(
         kind, True, f"A valid {words}: {structure.smiles}{note}.", structure.smiles,
-        depict_svg(structure.mol),
+        depict_svg(structure.mol, width=320, height=220),
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from impulator import store
 from impulator._errors import CompoundNotFound
+from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._compound_parts import (
     best_row,
@@ -32,7 +33,7 @@ from impulator.ui._compound_parts import (
     pdb_html,
 )
 from impulator.ui._home import describe_error
-from impulator.ui._structure_view import depict_svg, drug_likeness_html, structure_3d_view
+from impulator.ui._structure_view import drug_likeness_html, structure_3d_view
 
 __all__ = [
     "ACTIVITY_SORTS",

@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from impulator.chem import FLAG_NAMES, SCORED_FLAGS, interference_flags, standardize
+from impulator.chem import FLAG_NAMES, SCORED_FLAGS, depict_svg, interference_flags, standardize
 from impulator.science import COMPONENTS, MODELS
 from impulator.store import StoredCompound
 from impulator.ui import _theme as theme
-from impulator.ui._structure_view import FLAG_COLOURS, depict_svg, highlight_for
+from impulator.ui._structure_view import FLAG_COLOURS, highlight_for
 
 __all__ = [
     "FLAG_LABELS",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from impulator import store
+from impulator.chem import depict_svg
 from impulator.store._models import Group, GroupMembership
 from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage
 from impulator.store._session import transaction
@@ -97,52 +97,8 @@ def depiction_svg(smiles: str | None, key: str | None = None) -> str:
     return svg
 
 
-#: RDKit's verbose SVG attributes and their short equivalents (a page carries one picture
-#: per row: a third of the bytes, the same drawing).
-_SHORTER: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r" class='[^']*'"), ""),
-    (re.compile(r"<!-- END OF HEADER -->| xmlns:(rdkit|xlink)='[^']*'"), ""),
-    (
-        re.compile(
-            r"style='fill:none;fill-rule:evenodd;stroke:(#[0-9A-Fa-f]{6});stroke-width:"
-            r"([\d.]+)px;stroke-linecap:butt;stroke-linejoin:miter;stroke-opacity:1'"
-        ),
-        r"fill='none' stroke='\1' stroke-width='\2'",
-    ),
-    (
-        re.compile(
-            r"style='font-size:(\d+)px;font-style:normal;font-weight:normal;fill-opacity:1;"
-            r"stroke:none;font-family:sans-serif;text-anchor:start;fill:(#[0-9A-Fa-f]{6})'"
-        ),
-        r"font-size='\1' font-family='sans-serif' fill='\2'",
-    ),
-)
-
-
 def _draw(smiles: str) -> str:
-    from rdkit import Chem, rdBase
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    with rdBase.BlockLogs():
-        mol: Any = Chem.MolFromSmiles(smiles)
-        if mol is None:
-            return ""
-        # Text as <text>, not glyph outlines (noFreetype): smaller and faster.
-        drawer = rdMolDraw2D.MolDraw2DSVG(*DEPICTION_SIZE, -1, -1, True)
-        options: Any = drawer.drawOptions()
-        options.clearBackground = False
-        options.bondLineWidth = 1
-        options.minFontSize = 8
-        try:
-            rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
-        except Exception:  # a structure RDKit reads but cannot lay out: no picture
-            return ""
-        drawer.FinishDrawing()
-    svg: str = drawer.GetDrawingText()
-    svg = svg[svg.index("<svg") :]
-    for pattern, replacement in _SHORTER:
-        svg = pattern.sub(replacement, svg)
-    return " ".join(svg.split())
+    return depict_svg(smiles, width=DEPICTION_SIZE[0], height=DEPICTION_SIZE[1], compact=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from impulator._errors import PermissionDenied
 from impulator.ui import _theme as theme
 
-__all__ = ["Poller", "can_write", "depict_svg", "title"]
+__all__ = ["Poller", "can_write", "title"]
 
 _log = logging.getLogger(__name__)
 
@@ -50,23 +50,6 @@ def title(text: str, css: str = "") -> Any:
     if css:
         heading.add_class(css)
     return heading
-
-
-def depict_svg(mol: Any, width: int = 320, height: int = 220) -> str:
-    """An RDKit molecule drawn as inline SVG (no XML prolog, so it can sit inside HTML).
-
-    Example:
-        >>> from impulator.chem import standardize
-        >>> depict_svg(standardize("c1ccccc1O").mol).startswith("<svg")
-        True
-    """
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
-    drawer.FinishDrawing()
-    svg: str = drawer.GetDrawingText()
-    return svg[svg.index("<svg") :]
 
 
 class Poller:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
-from impulator.ui._structure_view import depict_svg
 
 __all__ = ["COLOUR_BY", "PLANES", "PlanesPanel", "plane_figure", "point_html"]
 

@@ -7,16 +7,13 @@ ETKDG conformer; when either fails the page says why instead.
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
-from rdkit.Chem.Draw import rdMolDraw2D
 
 from impulator.chem import descriptors
 from impulator.ui import _theme as theme
@@ -24,7 +21,6 @@ from impulator.ui import _theme as theme
 __all__ = [
     "FLAG_COLOURS",
     "DrugLikenessRule",
-    "depict_svg",
     "drug_likeness",
     "drug_likeness_html",
     "embed_3d",
@@ -43,73 +39,6 @@ FLAG_COLOURS: dict[str, tuple[float, float, float]] = {
     "brenk": (0.85, 0.85, 0.55),
     "nih": (0.6, 0.85, 0.9),
 }
-_XML_HEADER = re.compile(r"^<\?xml[^>]*\?>\s*")
-
-
-def depict_svg(
-    structure: str | Chem.Mol | None,
-    *,
-    width: int = 260,
-    height: int = 200,
-    highlight: Mapping[int, tuple[float, float, float]] | None = None,
-) -> str:
-    """A 2D depiction of a SMILES or an RDKit molecule as inline SVG text (no XML header), or
-    "" when it cannot be read. ``highlight`` maps atom indices of that molecule (a SMILES:
-    as written) to RGB colours.
-
-    Example:
-        >>> svg = depict_svg("c1ccccc1O", highlight={6: (1.0, 0.5, 0.5)})
-        >>> svg.startswith("<svg"), svg.rstrip().endswith("</svg>")
-        (True, True)
-        >>> depict_svg("not a smiles")
-        ''
-    """
-    if structure is None or (isinstance(structure, str) and not structure.strip()):
-        return ""
-    marks = tuple(sorted((int(a), tuple(c)) for a, c in (highlight or {}).items()))
-    if isinstance(structure, str):
-        return _depict_smiles(structure, width, height, marks)
-    return _draw(structure, width, height, marks)
-
-
-@functools.lru_cache(maxsize=512)
-def _depict_smiles(
-    smiles: str, width: int, height: int, marks: tuple[tuple[int, tuple[float, ...]], ...]
-) -> str:
-    with rdBase.BlockLogs():  # a bad SMILES is "", not a line in the server log
-        mol: Chem.Mol | None = Chem.MolFromSmiles(smiles)
-    if mol is None:
-        return ""
-    return _draw(mol, width, height, marks)
-
-
-def _draw(
-    mol: Chem.Mol, width: int, height: int, marks: tuple[tuple[int, tuple[float, ...]], ...]
-) -> str:
-    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
-    options: Any = drawer.drawOptions()
-    options.clearBackground = False
-    colours = {a: tuple(c) for a, c in marks if a < mol.GetNumAtoms()}
-    bond_colours = {
-        b.GetIdx(): colours[b.GetBeginAtomIdx()]
-        for b in mol.GetBonds()
-        if b.GetBeginAtomIdx() in colours
-        and colours[b.GetBeginAtomIdx()] == colours.get(b.GetEndAtomIdx())
-    }
-    try:
-        rdMolDraw2D.PrepareAndDrawMolecule(
-            drawer,
-            Chem.Mol(mol),
-            highlightAtoms=list(colours),
-            highlightAtomColors=colours,
-            highlightBonds=list(bond_colours),
-            highlightBondColors=bond_colours,
-        )
-    except (RuntimeError, ValueError):  # pragma: no cover - RDKit draws what it parses
-        _log.warning("cannot depict %s", Chem.MolToSmiles(mol), exc_info=True)
-        return ""
-    drawer.FinishDrawing()
-    return _XML_HEADER.sub("", drawer.GetDrawingText())
 
 
 # -- 3D ----------------------------------------------------------------------------------------
