@@ -5,34 +5,26 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from impulator import exports, store
+from impulator import exports
 from impulator.exports import _draw
 from impulator.pipeline import Report
-from impulator.store import _session
 from impulator.ui import _theme
 from tests.store.reports import reports
+from tests.ui.widgets import save_reports
 
 KEYS = ("naltrexone", "dasatinib", "testosterone", "apomorphine", "nothing")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
 
 
 @pytest.fixture(scope="module")
 def saved(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, int]]:
     demo: dict[str, Report] = reports(demo_dir)
     url = f"sqlite:///{tmp_path_factory.mktemp('pdf') / 'impulator.sqlite'}"
-    ids = {key: store.save(demo[key], url=url) for key in KEYS}
-    _session.dispose()
+    ids = save_reports(demo, KEYS, url)
     return url, ids
 
 

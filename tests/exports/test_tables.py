@@ -4,8 +4,6 @@ export refuses (nothing selected, unknown ids, another user's compound on Postgr
 from __future__ import annotations
 
 import io
-import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,23 +13,10 @@ from rdkit import Chem
 
 from impulator import exports, store
 from impulator.pipeline import PROTOTYPE_COLUMNS, RESULT_COLUMNS, Report
-from impulator.store import _session
 from tests.postgres import PostgresCluster
-from tests.store.reports import reports
+from tests.ui.widgets import new_platform, save_reports
 
-_databases = itertools.count()
 KEYS = ("naltrexone", "dasatinib", "testosterone", "apomorphine", "nothing")
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir: Path) -> dict[str, Report]:
-    return reports(demo_dir)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +25,7 @@ def saved(
 ) -> tuple[str, dict[str, int]]:
     """A SQLite store holding the five demo reports: (url, ids by key)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'impulator.sqlite'}"
-    ids = {key: store.save(demo[key], url=url) for key in KEYS}
-    _session.dispose()
+    ids = save_reports(demo, KEYS, url)
     return url, ids
 
 
@@ -201,14 +185,15 @@ def test_export_file_names_the_file(saved: tuple[str, dict[str, int]]) -> None:
 
 @pytest.fixture(scope="module")
 def platform(postgres: PostgresCluster) -> dict[str, str]:
-    admin = postgres.create_database(f"impulator_exports_{next(_databases)}")
-    store.upgrade(admin)
-    return {
-        "admin": admin,
-        "alice": store.provision_user("exp_alice", "chemist", ["exp_team"], url=admin),
-        "bob": store.provision_user("exp_bob", "chemist", ["exp_rivals"], url=admin),
-        "carol": store.provision_user("exp_carol", "viewer", ["exp_team"], url=admin),
-    }
+    return new_platform(
+        postgres,
+        "impulator_exports",
+        {
+            "alice": ("exp_alice", "chemist", ["exp_team"]),
+            "bob": ("exp_bob", "chemist", ["exp_rivals"]),
+            "carol": ("exp_carol", "viewer", ["exp_team"]),
+        },
+    )
 
 
 def test_another_users_compound_is_refused_until_shared(

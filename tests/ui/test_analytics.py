@@ -3,17 +3,12 @@ PostgreSQL (the same numbers, each user's own), and its widgets."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from impulator import store
 from impulator.chem import FLAG_NAMES
 from impulator.pipeline import Report
-from impulator.store import _session
 from impulator.ui import show_analytics
 from impulator.ui._analytics import (
     FLAG_COLUMNS,
@@ -25,26 +20,7 @@ from impulator.ui._analytics import (
     target_summary,
 )
 from tests.postgres import PostgresCluster
-from tests.store.reports import reports
-from tests.ui.test_home import _find, _one
-
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir: Path) -> dict[str, Report]:
-    return reports(demo_dir)
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
+from tests.ui.widgets import find, new_platform, one
 
 
 def _expected_targets(demo: dict[str, Report]) -> pd.DataFrame:
@@ -112,9 +88,9 @@ def test_targets_and_flags_match_the_reports(url: str, demo: dict[str, Report]) 
 
 def test_the_page_shows_figures_tiles_and_targets(url: str, demo: dict[str, Report]) -> None:
     page = AnalyticsPage(url)
-    assert ">0<" in _one(page.widget, "impulator-tile-compounds").value
+    assert ">0<" in one(page.widget, "impulator-tile-compounds").value
     assert "No scored rows yet" in page.targets.value
-    assert len(_find(page.widget, "impulator-analytics-figure")) == 4
+    assert len(find(page.widget, "impulator-analytics-figure")) == 4
     first = dict(page.outputs)
     assert page.figures["classes"].layout.annotations[0].text == "Nothing to show yet"
     for report in demo.values():
@@ -123,13 +99,13 @@ def test_the_page_shows_figures_tiles_and_targets(url: str, demo: dict[str, Repo
     assert page.outputs == first  # redrawn in place: the same widgets
     shown = page.outputs["scores"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
     assert sum(shown["data"][0]["y"]) == 4 and not page.figures["scores"].layout.annotations
-    assert ">5<" in _one(page.widget, "impulator-tile-compounds").value
+    assert ">5<" in one(page.widget, "impulator-tile-compounds").value
     assert "Kappa opioid receptor" in page.targets.value
     assert sum(page.figures["scores"].data[0].y) == 4
     assert "updated" in page.refreshed.value
     widget = show_analytics(url)
     assert "impulator-page-analytics" in widget._dom_classes
-    _one(widget, "impulator-nav-bar")
+    one(widget, "impulator-nav-bar")
 
 
 def test_an_unreachable_database_is_a_sentence() -> None:
@@ -140,13 +116,14 @@ def test_an_unreachable_database_is_a_sentence() -> None:
 
 @pytest.fixture(scope="module")
 def platform(postgres: PostgresCluster) -> dict[str, str]:
-    admin = postgres.create_database(f"impulator_ui_analytics_{next(_databases)}")
-    store.upgrade(admin)
-    return {
-        "admin": admin,
-        "alice": store.provision_user("an_alice", "chemist", ["an_team"], url=admin),
-        "bob": store.provision_user("an_bob", "chemist", ["an_team"], url=admin),
-    }
+    return new_platform(
+        postgres,
+        "impulator_ui_analytics",
+        {
+            "alice": ("an_alice", "chemist", ["an_team"]),
+            "bob": ("an_bob", "chemist", ["an_team"]),
+        },
+    )
 
 
 def test_postgresql_gives_the_same_numbers_for_each_users_own(

@@ -3,32 +3,17 @@ duplicate handling (SQLite), and a viewer on PostgreSQL (no Save button)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from impulator import store
-from impulator.store import _session
 from impulator.ui import show_analyze
 from impulator.ui._analyze import AnalyzePage, best_rows, check_query, probe_availability
 from tests.conftest import DASATINIB
 from tests.postgres import PostgresCluster
-
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
+from tests.ui.widgets import new_database
 
 
 @pytest.mark.parametrize(
@@ -118,8 +103,7 @@ def test_best_rows_and_page_classes(url: str) -> None:
 
 
 def test_a_viewer_gets_no_save_button(postgres: PostgresCluster) -> None:
-    admin = postgres.create_database(f"impulator_ui_analyze_{next(_databases)}")
-    store.upgrade(admin)
+    admin = new_database(postgres, "impulator_ui_analyze")
     viewer = store.provision_user("analyze_vera", "viewer", ["analyze_team"], url=admin)
     chemist = store.provision_user("analyze_cleo", "chemist", ["analyze_team"], url=admin)
     page = AnalyzePage(viewer)

@@ -3,34 +3,18 @@ size limit, submit, live progress, and a viewer (PostgreSQL)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from impulator import jobs, store
-from impulator.store import _session
 from impulator.ui import show_batch
 from impulator.ui._batch import BatchPage, inspect_upload
 from tests.postgres import PostgresCluster
+from tests.ui.widgets import new_database, sql
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BATCH_20 = (DATA / "batch_20.csv").read_bytes()
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
 
 
 def test_inspect_a_csv_and_an_sdf() -> None:
@@ -80,8 +64,8 @@ def test_submit_follows_the_job_and_lists_it(url: str) -> None:
     assert job is not None and "Submitted as job" in page.submit_status.value
     assert "batch_20.csv" in page.jobs.value and "queued" in page.job_status.value
     assert page.progress.max == 20 and page.progress.value == 2  # the 2 invalid rows are done
-    _sql(url, "UPDATE jobs SET status = 'completed' WHERE parent_job_id IS NOT NULL")
-    _sql(url, "UPDATE jobs SET status = 'completed', current_step = 'completed'")
+    sql(url, "UPDATE jobs SET status = 'completed' WHERE parent_job_id IS NOT NULL")
+    sql(url, "UPDATE jobs SET status = 'completed', current_step = 'completed'")
     assert page.tick() is False  # nothing runs any more: the live update stops
     assert "18 stored" in page.job_status.value and "Jobs.ipynb" in page.link.value
     assert jobs.list(url=url)["source"].tolist() == ["batch_20.csv"]
@@ -91,20 +75,10 @@ def test_submit_follows_the_job_and_lists_it(url: str) -> None:
 
 
 def test_a_viewer_cannot_submit(postgres: PostgresCluster) -> None:
-    admin = postgres.create_database(f"impulator_ui_batch_{next(_databases)}")
-    store.upgrade(admin)
+    admin = new_database(postgres, "impulator_ui_batch")
     viewer = store.provision_user("batch_vera", "viewer", ["batch_team"], url=admin)
     page = BatchPage(viewer)
     assert not page.writable and page.submit_box.layout.display == "none"
     assert page.load(BATCH_20, "batch_20.csv") is not None  # checking a file is fine
     page.submit()
     assert "viewer" in page.submit_status.value or "Not allowed" in page.submit_status.value
-
-
-def _sql(url: str, sql: str) -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql))
-    finally:
-        engine.dispose()

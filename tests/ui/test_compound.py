@@ -6,9 +6,6 @@ SQLite for the page itself; PostgreSQL with row-level security for "not found or
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,7 +15,6 @@ import pytest
 from impulator import store
 from impulator.chem import depict_svg
 from impulator.pipeline import Report
-from impulator.store import _session
 from impulator.ui import show_compound
 from impulator.ui._compound import (
     PAGE_SIZE,
@@ -38,38 +34,8 @@ from impulator.ui._compound_parts import (
 from impulator.ui._planes import plane_figure, point_html
 from impulator.ui._structure_view import drug_likeness, embed_3d
 from tests.postgres import PostgresCluster
-from tests.store.reports import many_rows, reports
-
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir: Path) -> dict[str, Report]:
-    return reports(demo_dir)
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
-
-
-def _find(widget: Any, css: str) -> list[Any]:
-    found = [widget] if css in getattr(widget, "_dom_classes", ()) else []
-    for child in getattr(widget, "children", ()):
-        found += _find(child, css)
-    return found
-
-
-def _one(widget: Any, css: str) -> Any:
-    found = _find(widget, css)
-    assert len(found) == 1, f"{css}: {len(found)} widgets"
-    return found[0]
+from tests.store.reports import many_rows
+from tests.ui.widgets import find, new_platform, one
 
 
 def _points(trace_index: int) -> Any:
@@ -95,10 +61,10 @@ def test_a_bad_id_is_refused_in_words(bad: str) -> None:
 
 def test_no_id_or_a_bad_id_links_to_the_explorer(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QUERY_STRING", raising=False)
-    message = _one(show_compound(url=url), "impulator-compound-message").value
+    message = one(show_compound(url=url), "impulator-compound-message").value
     assert "No compound chosen" in message and 'href="Explorer.ipynb"' in message
     monkeypatch.setenv("QUERY_STRING", "id=<b>")
-    message = _one(show_compound(url=url), "impulator-compound-message").value
+    message = one(show_compound(url=url), "impulator-compound-message").value
     assert "&#x27;&lt;b&gt;&#x27; is not a compound id" in message
     assert 'href="Explorer.ipynb"' in message
 
@@ -109,7 +75,7 @@ def test_the_page_reads_the_id_from_the_address(
     cid = store.save(demo["dasatinib"], url=url)
     monkeypatch.setenv("QUERY_STRING", f"id={cid}")
     page = show_compound(url=url)
-    assert "DASATINIB" in _one(page, "impulator-compound-header").value
+    assert "DASATINIB" in one(page, "impulator-compound-header").value
     assert "impulator-page-compound" in page._dom_classes
 
 
@@ -133,18 +99,18 @@ def test_the_header_shows_ids_provenance_and_what_high_means(
     cid = store.save(demo["dasatinib"], url=url)
     page = CompoundPage(cid, url)
     assert page.message.value == ""
-    header = _one(page.widget, "impulator-compound-header").value
+    header = one(page.widget, "impulator-compound-header").value
     for expected in (
         "DASATINIB", "CHEMBL1421", "ZBNZXTGUTAYRHI-UHFFFAOYSA-N", "demo: MoleculeACE",
         "similarity ≥ 0.40", "model oqpla-2", "Weak IMP", "worth pursuing", "low priority",
         "Owner", "UTC",
     ):  # fmt: skip
         assert expected in header, expected
-    assert "<svg" in _one(page.widget, "impulator-compound-structure").value
-    pdb = _one(page.widget, "impulator-compound-pdb").value
+    assert "<svg" in one(page.widget, "impulator-compound-structure").value
+    pdb = one(page.widget, "impulator-compound-pdb").value
     assert "1N1" in pdb and "wwPDB CCD" in pdb
-    assert "Lipinski" in _one(page.widget, "impulator-compound-druglikeness").value
-    three_d = _find(page.widget, "impulator-compound-3d-viewer")
+    assert "Lipinski" in one(page.widget, "impulator-compound-druglikeness").value
+    three_d = find(page.widget, "impulator-compound-3d-viewer")
     assert len(three_d) == 1 and type(three_d[0]).__name__ == "NGLWidget"
 
 
@@ -201,7 +167,7 @@ def test_the_breakdown_adds_up_to_the_score(url: str, demo: dict[str, Report]) -
     assert list(frame["component"]) == ["efficiency", "angle", "distance", "pdb", "interference"]
     assert frame["contribution"].sum() == pytest.approx(rows.iloc[best]["final_score"])
     cid = store.save(demo["dasatinib"], url=url)
-    text = _one(CompoundPage(cid, url).widget, "impulator-compound-breakdown").value
+    text = one(CompoundPage(cid, url).widget, "impulator-compound-breakdown").value
     assert "QED multiplier" in text and "impulator-compound-bar" in text
     assert best_row(pd.DataFrame({"final_score": [float("nan")]})) is None
 
@@ -228,7 +194,7 @@ def test_flags_are_drawn_with_the_matched_atoms(url: str, demo: dict[str, Report
     found = flagged_structures(compound)
     assert found[0]["own"] and set(found[0]["flags"]) >= {"pains", "redox", "brenk"}
     page = CompoundPage(cid, url)
-    text = _one(page.widget, "impulator-compound-flags").value
+    text = one(page.widget, "impulator-compound-flags").value
     assert "catechol" in text and "Redox cycler" in text and "(shown only, not scored)" in text
     # RDKit fills highlighted atoms with the flag's colour (PAINS, the first flag, here).
     assert "<svg" in text and "fill:#F48C8C" in text.upper().replace("FILL:", "fill:")
@@ -237,7 +203,7 @@ def test_flags_are_drawn_with_the_matched_atoms(url: str, demo: dict[str, Report
 def test_no_flags_and_no_pdb_say_so(url: str, demo: dict[str, Report]) -> None:
     cid = store.save(demo["naltrexone"], url=url)
     page = CompoundPage(cid, url)
-    assert "not looked up" in _one(page.widget, "impulator-compound-pdb").value
+    assert "not looked up" in one(page.widget, "impulator-compound-pdb").value
 
 
 def test_pdb_frame_separates_notes() -> None:
@@ -252,7 +218,7 @@ def test_the_activities_table_pages_and_sorts(url: str, demo: dict[str, Report])
     big = many_rows(demo["naltrexone"], 60)
     cid = store.save(big, url=url)
     page = CompoundPage(cid, url)
-    table = _one(page.widget, "impulator-compound-activities")
+    table = one(page.widget, "impulator-compound-activities")
     assert f"rows 1-{PAGE_SIZE} of 60" in table.value
     assert page.previous.disabled and not page.next.disabled
     page.next.click()
@@ -268,7 +234,7 @@ def test_the_activities_table_pages_and_sorts(url: str, demo: dict[str, Report])
 def test_values_are_escaped(url: str, demo: dict[str, Report]) -> None:
     cid = store.save(demo["dasatinib"], name="<script>x</script>", url=url)
     page = CompoundPage(cid, url)
-    header = _one(page.widget, "impulator-compound-header").value
+    header = one(page.widget, "impulator-compound-header").value
     assert "<script>" not in header and "&lt;script&gt;" in header
 
 
@@ -299,14 +265,15 @@ def test_structure_helpers() -> None:
 
 @pytest.fixture(scope="module")
 def platform(postgres: PostgresCluster) -> dict[str, str]:
-    admin = postgres.create_database(f"impulator_ui_compound_{next(_databases)}")
-    store.upgrade(admin)
-    return {
-        "admin": admin,
-        "alice": store.provision_user("cmp_alice", "chemist", ["cmp_team"], url=admin),
-        "vera": store.provision_user("cmp_vera", "viewer", ["cmp_others"], url=admin),
-        "tom": store.provision_user("cmp_tom", "viewer", ["cmp_team"], url=admin),
-    }
+    return new_platform(
+        postgres,
+        "impulator_ui_compound",
+        {
+            "alice": ("cmp_alice", "chemist", ["cmp_team"]),
+            "vera": ("cmp_vera", "viewer", ["cmp_others"]),
+            "tom": ("cmp_tom", "viewer", ["cmp_team"]),
+        },
+    )
 
 
 def test_only_those_the_compound_is_shared_with_see_it(
@@ -314,8 +281,7 @@ def test_only_those_the_compound_is_shared_with_see_it(
 ) -> None:
     cid = store.save(demo["dasatinib"], url=platform["alice"])
     assert (
-        "DASATINIB"
-        in _one(show_compound(cid, platform["alice"]), "impulator-compound-header").value
+        "DASATINIB" in one(show_compound(cid, platform["alice"]), "impulator-compound-header").value
     )
     for user in ("vera", "tom"):
         page = CompoundPage(cid, platform[user])
@@ -323,5 +289,5 @@ def test_only_those_the_compound_is_shared_with_see_it(
     store.share(cid, "cmp_team", url=platform["alice"])
     page = CompoundPage(cid, platform["tom"])
     assert page.message.value == ""
-    assert "cmp_team" in _one(page.widget, "impulator-compound-header").value
+    assert "cmp_team" in one(page.widget, "impulator-compound-header").value
     assert "not found" in CompoundPage(cid, platform["vera"]).message.value

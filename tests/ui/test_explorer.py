@@ -4,8 +4,6 @@ deletion; on SQLite for the page's logic and on PostgreSQL for what each user ma
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,7 +11,6 @@ import pytest
 
 from impulator import chem, store
 from impulator.pipeline import Report
-from impulator.store import _session
 from impulator.ui import _explorer_data, show_explorer
 from impulator.ui._explorer import ExplorerPage
 from impulator.ui._explorer_actions import READ_ONLY
@@ -25,27 +22,9 @@ from impulator.ui._explorer_data import (
     user_groups,
 )
 from tests.postgres import PostgresCluster
-from tests.store.reports import reports
-from tests.ui.test_home import _find, _one
+from tests.ui.widgets import find, new_platform, one
 
-_databases = itertools.count()
 SMILES = ("CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "Oc1ccccc1O")
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir: Path) -> dict[str, Report]:
-    return reports(demo_dir)
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
 
 
 def _many(url: str, n: int) -> list[int]:
@@ -123,7 +102,7 @@ def test_paging_sorting_and_page_size(url: str) -> None:
     assert page.page_info.value == "page 1 of 3 (30 compounds)"
     assert _names(page)[:2] == ["c29", "c28"]  # newest first
     assert page.previous.disabled and not page.next.disabled
-    assert len(_find(page.widget, "impulator-explorer-row")) == 10
+    assert len(find(page.widget, "impulator-explorer-row")) == 10
     page.next.click()
     page.next.click()
     assert page.page_info.value == "page 3 of 3 (30 compounds)" and page.next.disabled
@@ -137,7 +116,7 @@ def test_paging_sorting_and_page_size(url: str) -> None:
     page.next.click()
     assert len(page.rows_box.children) == 5  # the row widgets are reused, not recreated
     assert len(page._row_pool) == 25
-    cells = _one(page.widget, "impulator-explorer-grid")
+    cells = one(page.widget, "impulator-explorer-grid")
     assert 'href="Compound.ipynb?id=' in cells.children[1].children[0].children[1].value
 
 
@@ -170,24 +149,24 @@ def test_filter_widgets_search_and_bad_input(url: str, demo: dict[str, Report]) 
 def test_selection_survives_paging_and_delete_asks_first(url: str) -> None:
     ids = _many(url, 12)
     page = ExplorerPage(url, limit=10)
-    boxes = _find(page.widget, "impulator-explorer-select")
+    boxes = find(page.widget, "impulator-explorer-select")
     boxes[0].value = True
     boxes[1].value = True
     assert page.selected == {ids[11], ids[10]}
     assert page.selection_info.value == "2 selected"
     assert 'href="Compound.ipynb?id=' in page.open_links.value
     page.next.click()
-    assert not any(b.value for b in _find(page.widget, "impulator-explorer-select"))
+    assert not any(b.value for b in find(page.widget, "impulator-explorer-select"))
     page.select_page.click()
     assert len(page.selected) == 4
     page.previous.click()
-    assert [b.value for b in _find(page.widget, "impulator-explorer-select")][:3] == [
+    assert [b.value for b in find(page.widget, "impulator-explorer-select")][:3] == [
         True, True, False,
     ]  # fmt: skip
     page.clear_selection.click()
     assert page.selected == set() and "Nothing selected" in page.selection_info.value
 
-    pdf = _one(page.widget, "impulator-export-pdf")
+    pdf = one(page.widget, "impulator-export-pdf")
     assert pdf.layout.display == "none"
     page.set_selection([ids[11]])
     assert pdf.layout.display is None  # the export panel follows the selection
@@ -213,12 +192,12 @@ def test_names_are_escaped_and_link_to_the_compound(url: str) -> None:
         Report("CCO", chem.standardize("CCO"), pd.DataFrame()), "<img src=x onerror=1>", url=url
     )
     page = show_explorer(url)
-    cells = _find(page, "impulator-explorer-row-cells")[0].value
+    cells = find(page, "impulator-explorer-row-cells")[0].value
     assert "&lt;img src=x onerror=1&gt;" in cells and "<img" not in cells
     assert f'href="Compound.ipynb?id={compound}"' in cells and "<svg" in cells
     assert "impulator-page-explorer" in page._dom_classes
-    _one(page, "impulator-explorer-exports")
-    _one(page, "impulator-nav-bar")
+    one(page, "impulator-explorer-exports")
+    one(page, "impulator-nav-bar")
 
 
 def test_errors_are_sentences(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,14 +220,15 @@ def test_errors_are_sentences(url: str, monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.fixture(scope="module")
 def platform(postgres: PostgresCluster) -> dict[str, str]:
-    admin = postgres.create_database(f"impulator_ui_explorer_{next(_databases)}")
-    store.upgrade(admin)
-    return {
-        "admin": admin,
-        "alice": store.provision_user("ex_alice", "chemist", ["ex_team", "ex_other"], url=admin),
-        "bob": store.provision_user("ex_bob", "chemist", ["ex_team"], url=admin),
-        "vera": store.provision_user("ex_vera", "viewer", ["ex_team"], url=admin),
-    }
+    return new_platform(
+        postgres,
+        "impulator_ui_explorer",
+        {
+            "alice": ("ex_alice", "chemist", ["ex_team", "ex_other"]),
+            "bob": ("ex_bob", "chemist", ["ex_team"]),
+            "vera": ("ex_vera", "viewer", ["ex_team"]),
+        },
+    )
 
 
 def test_shared_compounds_sharing_and_refusals_on_postgresql(
@@ -290,7 +270,7 @@ def test_a_viewer_sees_no_share_or_delete_controls(
     page = show_explorer(platform["vera"])
     for css in ("impulator-explorer-share", "impulator-explorer-delete",
                 "impulator-explorer-group", "impulator-explorer-confirm-delete"):  # fmt: skip
-        assert _find(page, css) == []
-    assert READ_ONLY in _one(page, "impulator-explorer-read-only").value
-    rows = _find(page, "impulator-explorer-row-cells")
+        assert find(page, css) == []
+    assert READ_ONLY in one(page, "impulator-explorer-read-only").value
+    rows = find(page, "impulator-explorer-row-cells")
     assert any("ex_bob" in r.value for r in rows)

@@ -7,7 +7,6 @@ import base64
 import html
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,12 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from impulator import exports, store
+from impulator import exports
 from impulator.pipeline import Report
-from impulator.store import _session
 from impulator.ui import export_panel
 from impulator.ui._exports import ExportPanel, download_html
 from tests.store.reports import reports
+from tests.ui.widgets import find, one, save_reports
 
 KINDS = ("csv", "prototype", "sdf", "excel", "pdf")
 _LINK = re.compile(
@@ -28,37 +27,17 @@ _LINK = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
 @pytest.fixture(scope="module")
 def saved(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, int]]:
     demo: dict[str, Report] = reports(demo_dir)
     url = f"sqlite:///{tmp_path_factory.mktemp('panel') / 'impulator.sqlite'}"
-    ids = {key: store.save(demo[key], url=url) for key in ("naltrexone", "dasatinib")}
-    _session.dispose()
+    ids = save_reports(demo, ("naltrexone", "dasatinib"), url)
     return url, ids
-
-
-def _find(widget: Any, css: str) -> list[Any]:
-    found = [widget] if css in getattr(widget, "_dom_classes", ()) else []
-    for child in getattr(widget, "children", ()):
-        found += _find(child, css)
-    return found
-
-
-def _one(widget: Any, css: str) -> Any:
-    found = _find(widget, css)
-    assert len(found) == 1, f"{css}: {len(found)} widgets"
-    return found[0]
 
 
 def _download(panel: Any) -> tuple[str, str, bytes]:
     """(file name, MIME type, bytes) of the panel's download link."""
-    link = _one(panel, "impulator-export-link").value
+    link = one(panel, "impulator-export-link").value
     found = _LINK.search(link)
     assert found, link
     name, mime, payload = found.groups()
@@ -70,21 +49,21 @@ def test_the_panel_has_a_button_per_format(saved: tuple[str, dict[str, int]]) ->
     panel = export_panel(lambda: list(ids.values()), url)
     assert "impulator-export-panel" in panel._dom_classes
     for kind in KINDS:
-        _one(panel, f"impulator-export-{kind}")
+        one(panel, f"impulator-export-{kind}")
     # Two compounds selected: no PDF report; one selected, or single=True: a PDF report.
-    assert _one(panel, "impulator-export-pdf").layout.display == "none"
-    assert _one(panel, "impulator-export-csv").layout.display is None
-    one = export_panel(lambda: [ids["dasatinib"]], url)
-    assert _one(one, "impulator-export-pdf").layout.display is None
+    assert one(panel, "impulator-export-pdf").layout.display == "none"
+    assert one(panel, "impulator-export-csv").layout.display is None
+    selected = export_panel(lambda: [ids["dasatinib"]], url)
+    assert one(selected, "impulator-export-pdf").layout.display is None
     single = export_panel(lambda: [], url, single=True)
-    assert _one(single, "impulator-export-pdf").layout.display is None
+    assert one(single, "impulator-export-pdf").layout.display is None
 
 
 def test_the_pdf_button_follows_the_selection(saved: tuple[str, dict[str, int]]) -> None:
     url, ids = saved
     selection = [ids["dasatinib"], ids["naltrexone"]]
     panel = export_panel(lambda: selection, url)
-    pdf = _one(panel, "impulator-export-pdf")
+    pdf = one(panel, "impulator-export-pdf")
     assert pdf.layout.display == "none"
     selection.pop()
     panel.refresh()
@@ -96,11 +75,11 @@ def test_a_click_offers_a_file_that_parses(saved: tuple[str, dict[str, int]], ki
     url, ids = saved
     chosen = [ids["dasatinib"]] if kind == "pdf" else [ids["naltrexone"], ids["dasatinib"]]
     panel = export_panel(lambda: chosen, url)
-    _one(panel, f"impulator-export-{kind}").click()
-    status = _one(panel, "impulator-export-status").value
+    one(panel, f"impulator-export-{kind}").click()
+    status = one(panel, "impulator-export-status").value
     assert "impulator-status-ok" in status, status
-    assert _one(panel, "impulator-export-busy").layout.display == "none"
-    assert not any(b.disabled for b in _find(panel, "impulator-export-button"))
+    assert one(panel, "impulator-export-busy").layout.display == "none"
+    assert not any(b.disabled for b in find(panel, "impulator-export-button"))
     name, mime, data = _download(panel)
     assert mime == exports.FORMATS[kind].mime
     assert name.endswith("." + exports.FORMATS[kind].extension)
@@ -121,7 +100,7 @@ def test_a_click_offers_a_file_that_parses(saved: tuple[str, dict[str, int]], ki
         assert list(sheets) == ["Compounds", "Activities"]
         assert len(sheets["Activities"]) == 15
     # The link is followed by itself once: an image whose onload clicks it.
-    link = _one(panel, "impulator-export-link").value
+    link = one(panel, "impulator-export-link").value
     assert "onload=" in link and "a.click()" in html.unescape(link)
 
 

@@ -6,16 +6,11 @@ sees and what a viewer is told.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from impulator import jobs, store
 from impulator.pipeline import Report
@@ -29,50 +24,7 @@ from impulator.ui._home import (
 )
 from tests.conftest import DASATINIB
 from tests.postgres import PostgresCluster
-from tests.store.reports import reports
-
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir: Path) -> dict[str, Report]:
-    return reports(demo_dir)
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
-
-
-def _sql(url: str, sql: str, **params: Any) -> list[Any]:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(sa.text(sql), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
-def _find(widget: Any, css: str) -> list[Any]:
-    """Every widget of the tree under ``widget`` that carries the class ``css``."""
-    found = [widget] if css in getattr(widget, "_dom_classes", ()) else []
-    for child in getattr(widget, "children", ()):
-        found += _find(child, css)
-    return found
-
-
-def _one(widget: Any, css: str) -> Any:
-    found = _find(widget, css)
-    assert len(found) == 1, f"{css}: {len(found)} widgets"
-    return found[0]
-
+from tests.ui.widgets import new_platform, one, sql
 
 # -- the numbers -----------------------------------------------------------------------------
 
@@ -97,12 +49,12 @@ def test_tiles_and_recent_compounds(url: str, demo: dict[str, Report]) -> None:
     ids = {key: store.save(demo[key], url=url) for key in keys}
     # The demo fixture has no strong IMP: two compounds are given one, as if scored so.
     for key, label in (("dasatinib", "Strong IMP"), ("testosterone", "Exceptional IMP")):
-        _sql(url, "UPDATE compounds SET best_class = :c WHERE id = :id", c=label, id=ids[key])
-    _sql(url, "UPDATE compounds SET best_class = 'Moderate IMP' WHERE id = :id",
-         id=ids["apomorphine"])  # fmt: skip
+        sql(url, "UPDATE compounds SET best_class = :c WHERE id = :id", c=label, id=ids[key])
+    sql(url, "UPDATE compounds SET best_class = 'Moderate IMP' WHERE id = :id",
+        id=ids["apomorphine"])  # fmt: skip
     # Naltrexone was stored three days ago: not "today", and the oldest.
     old = datetime.now(UTC) - timedelta(days=3)
-    _sql(
+    sql(
         url,
         "UPDATE compounds SET created_at = :t WHERE id = :id",
         t=old.strftime("%Y-%m-%d %H:%M:%S"),
@@ -137,9 +89,9 @@ def _three_jobs(url: str) -> dict[str, int]:
     scoring = jobs.submit(["CCO", "CCN", "CCC"], url=url)
     cancelled = jobs.submit(["c1ccccc1O"], url=url)
     cancelled.cancel()
-    _sql(url, "UPDATE jobs SET status = 'processing', progress = 33 WHERE id = :id", id=scoring.id)
-    child = _sql(url, "SELECT min(id) FROM jobs WHERE parent_job_id = :id", id=scoring.id)[0][0]
-    _sql(url, "UPDATE jobs SET status = 'completed' WHERE id = :id", id=child)
+    sql(url, "UPDATE jobs SET status = 'processing', progress = 33 WHERE id = :id", id=scoring.id)
+    child = sql(url, "SELECT min(id) FROM jobs WHERE parent_job_id = :id", id=scoring.id)[0][0]
+    sql(url, "UPDATE jobs SET status = 'completed' WHERE id = :id", id=child)
     return {"queued": queued.id, "scoring": scoring.id, "cancelled": cancelled.id}
 
 
@@ -175,32 +127,32 @@ def test_the_page_has_its_parts_and_escapes_what_it_shows(
     _three_jobs(url)
     page = show_home(url)
     assert "impulator-home" in page._dom_classes
-    tiles = _one(page, "impulator-home-tiles")
+    tiles = one(page, "impulator-home-tiles")
     assert len(tiles.children) == 4 and all(
         "impulator-tile" in t._dom_classes for t in tiles.children
     )
-    assert ">1<" in _one(page, "impulator-tile-compounds").value
-    assert ">2<" in _one(page, "impulator-tile-running").value
+    assert ">1<" in one(page, "impulator-tile-compounds").value
+    assert ">2<" in one(page, "impulator-tile-running").value
     for css in ("impulator-quick-input", "impulator-quick-run", "impulator-quick-status",
                 "impulator-refresh", "impulator-header"):  # fmt: skip
-        _one(page, css)
-    assert _one(page, "impulator-quick-run").description == "Analyze and save"
-    assert _one(page, "impulator-header").value.count(_session.local_user()) == 1
-    compounds = _one(page, "impulator-recent-compounds").value
+        one(page, css)
+    assert one(page, "impulator-quick-run").description == "Analyze and save"
+    assert one(page, "impulator-header").value.count(_session.local_user()) == 1
+    compounds = one(page, "impulator-recent-compounds").value
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in compounds
     assert "<script>" not in compounds and "CHEMBL1421" in compounds
-    recent_jobs = _one(page, "impulator-recent-jobs").value
+    recent_jobs = one(page, "impulator-recent-jobs").value
     assert recent_jobs.count("<progress") == 2  # one bar per running job
     assert 'value="1" max="3"' in recent_jobs
 
 
 def test_refresh_reads_the_numbers_again(url: str, demo: dict[str, Report]) -> None:
     page = HomePage(url)
-    assert ">0<" in _one(page.widget, "impulator-tile-compounds").value
+    assert ">0<" in one(page.widget, "impulator-tile-compounds").value
     assert "No compounds stored yet" in page.compounds.value
     store.save(demo["naltrexone"], url=url)
-    _one(page.widget, "impulator-refresh").click()
-    assert ">1<" in _one(page.widget, "impulator-tile-compounds").value
+    one(page.widget, "impulator-refresh").click()
+    assert ">1<" in one(page.widget, "impulator-tile-compounds").value
     assert page.summary is not None and page.summary.compounds == 1
 
 
@@ -208,7 +160,7 @@ def test_an_unreachable_database_is_a_sentence_not_an_exception() -> None:
     page = HomePage("postgresql+psycopg://nobody@127.0.0.1:1/impulator")
     assert "The results database is unavailable" in page.error.value
     assert "impulator-status-error" in page.error.value
-    assert "–" in _one(page.widget, "impulator-tile-compounds").value
+    assert "–" in one(page.widget, "impulator-tile-compounds").value
     page.refresh_button.click()  # and again, without raising
     assert "Not available." in page.compounds.value
 
@@ -225,7 +177,7 @@ def test_quick_analysis_saves_and_says_so(demo_env: Path, url: str) -> None:
     assert f"as compound {compound_id}: best class {stored['best_class'].iloc[0]}" in status
     assert not page.run.disabled and not page.input.disabled
     assert page.busy.layout.display == "none"
-    assert ">1<" in _one(page.widget, "impulator-tile-compounds").value, status  # refreshed
+    assert ">1<" in one(page.widget, "impulator-tile-compounds").value, status  # refreshed
     assert stored["name"].iloc[0] in page.compounds.value, status
 
     page.run.click()  # the same analysis again: not stored twice
@@ -285,14 +237,15 @@ def test_a_callback_never_raises(url: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.fixture(scope="module")
 def platform(postgres: PostgresCluster) -> dict[str, str]:
-    admin = postgres.create_database(f"impulator_ui_home_{next(_databases)}")
-    store.upgrade(admin)
-    return {
-        "admin": admin,
-        "alice": store.provision_user("home_alice", "chemist", ["home_team"], url=admin),
-        "bob": store.provision_user("home_bob", "chemist", ["home_rivals"], url=admin),
-        "vera": store.provision_user("home_vera", "viewer", ["home_rivals"], url=admin),
-    }
+    return new_platform(
+        postgres,
+        "impulator_ui_home",
+        {
+            "alice": ("home_alice", "chemist", ["home_team"]),
+            "bob": ("home_bob", "chemist", ["home_rivals"]),
+            "vera": ("home_vera", "viewer", ["home_rivals"]),
+        },
+    )
 
 
 def test_each_user_counts_only_what_the_database_shows_them(
@@ -315,8 +268,8 @@ def test_each_user_counts_only_what_the_database_shows_them(
     )
     assert bob.recent_compounds.empty and bob.recent_jobs.empty
     page = show_home(platform["bob"])
-    assert "home_bob" in _one(page, "impulator-header").value
-    assert "DASATINIB" not in _one(page, "impulator-recent-compounds").value
+    assert "home_bob" in one(page, "impulator-header").value
+    assert "DASATINIB" not in one(page, "impulator-recent-compounds").value
 
 
 def test_a_viewer_is_told_in_one_sentence(

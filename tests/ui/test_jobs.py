@@ -3,42 +3,12 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
-
 from impulator import jobs, store
-from impulator.store import _session
 from impulator.ui import show_jobs
 from impulator.ui._jobs import JOB_STATE_COLUMNS, JobsPage, job_states
 from impulator.ui._pagekit import Poller
 from tests.postgres import PostgresCluster
-
-_databases = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    _session.dispose()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'impulator.sqlite'}"
-
-
-def _sql(url: str, sql: str, **params: object) -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), params)
-    finally:
-        engine.dispose()
+from tests.ui.widgets import new_database, sql
 
 
 def test_job_states(url: str) -> None:
@@ -83,7 +53,7 @@ def test_cancel_needs_confirmation_and_retry_requeues_failed_rows(url: str) -> N
     assert not page.retry_button.disabled and page.cancel_button.disabled
     assert page.retry() == 2 and "2 row(s)" in page.action_status.value
     assert job.status().status == "queued"
-    _sql(url, "UPDATE jobs SET status = 'completed'")
+    sql(url, "UPDATE jobs SET status = 'completed'")
     assert page.tick() is False
     assert page.retry() == 0 and "no failed or cancelled row" in page.action_status.value
 
@@ -106,8 +76,7 @@ def test_the_poller_polls_until_told_to_stop() -> None:
 
 
 def test_a_viewer_gets_no_cancel_or_retry(postgres: PostgresCluster) -> None:
-    admin = postgres.create_database(f"impulator_ui_jobs_{next(_databases)}")
-    store.upgrade(admin)
+    admin = new_database(postgres, "impulator_ui_jobs")
     viewer = store.provision_user("jobs_vera", "viewer", ["jobs_team"], url=admin)
     page = JobsPage(viewer)
     assert page.error.value == "" and not page.writable
