@@ -377,7 +377,5 @@ def test_quick_analysis_on_the_voila_home_in_chromium(
         assert "viewer" in text and "chemist role" in text, text
     else:
         assert "Error" not in text, text
-    # Voila's lab template still links Font Awesome and MathJax from public CDNs; serving
-    # them locally is the dashboards' work. Anything else failing is a failure here.
-    local = [e for e in errors if "cdn" not in e and "ERR_NAME_NOT_RESOLVED" not in e]
-    assert not local, "\n".join(local)
+    # Nothing may fail, a CDN link included: the dashboards render offline.
+    assert not errors, "\n".join(errors)
