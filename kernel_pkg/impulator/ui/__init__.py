@@ -34,9 +34,15 @@ Example:
 from __future__ import annotations
 
 import importlib as _importlib
+import sys as _sys
 import typing as _typing
 
 from impulator.ui._home import HomePage, HomeSummary, show_home, summarize_home
+
+# plotly's widget imports nbformat, whose jsonschema compiles an IRI grammar at import when
+# rfc3987-syntax is installed (a Jupyter server dependency): about 2 s on every dashboard's
+# kernel, for a format check no page makes. jsonschema treats the module as absent.
+_sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 #: The other pages, each in its own module, imported on first use (a page pulls in plotly,
 #: the 3D viewer or the exporters only when shown).
