@@ -3,7 +3,10 @@ structure, the PDF export downloads; another user's compound is "not found" in w
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +50,12 @@ def test_compound_page_hover_and_pdf(
     path = info.value.path()
     with open(path, "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+    # It renders: pdftoppm (poppler-utils, installed by make test) draws its first page.
+    if shutil.which("pdftoppm"):
+        out = Path(str(path)).with_suffix("")
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(path), str(out)],
+                       check=True, timeout=120)  # fmt: skip
+        assert list(out.parent.glob(f"{out.name}*.png"))
     page.assert_clean()
 
 

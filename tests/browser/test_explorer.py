@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from rdkit import Chem
 from sqlalchemy.pool import NullPool
 
 from impulator import store
@@ -112,6 +113,18 @@ def test_page_filter_search_select_and_export(
     exported = pd.read_csv(io.BytesIO(Path(path).read_bytes()), encoding="utf-8-sig")
     assert set(exported["compound_id"]) == chosen
     assert exported["compound_name"].str.startswith(PREFIX).all()
+    # The SDF reads back in RDKit with its properties; the workbook opens with both sheets.
+    with p.expect_download(timeout=120_000) as download:
+        p.locator("button.impulator-export-sdf").click()
+    sdf = str(download.value.path())
+    records = [m for m in Chem.ForwardSDMolSupplier(sdf) if m is not None]
+    assert len(records) == 2
+    assert all(m.GetProp("name").startswith(PREFIX) for m in records)
+    with p.expect_download(timeout=120_000) as download:
+        p.locator("button.impulator-export-excel").click()
+    sheets = pd.read_excel(str(download.value.path()), sheet_name=None)
+    assert set(sheets) == {"Compounds", "Activities"}
+    assert len(sheets["Compounds"]) == 2
     assert p.locator("button.impulator-explorer-share").count() == 1
     assert p.locator("button.impulator-explorer-delete").count() == 1
     page.screenshot("explorer-selected")
