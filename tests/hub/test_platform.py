@@ -10,6 +10,7 @@ with Alice but shown nothing she did not share); ``viewer`` reads only. Timings 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import time
 import uuid
@@ -205,6 +206,9 @@ def test_bob_sees_none_of_alices_compounds(platform: Platform) -> None:
     assert ALICE_COMPOUND not in text
 
 
+# A refused connect leaves dask-gateway's own client of that cluster to the garbage collector,
+# whose close then fails in dask-gateway 2026.3 (see impulator.batch._executor.close_gateway).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_gateway_clusters_need_the_users_own_token(
     platform: Platform, record_property: pytest.RecordProperty
 ) -> None:
@@ -262,6 +266,7 @@ def test_gateway_clusters_need_the_users_own_token(
             cluster.shutdown()
             close_gateway(getattr(cluster, "_gateway", None))  # the cluster's own client
             close_gateway(alice)
+            gc.collect()  # here, where the warning above is expected, not in a later test
 
 
 def test_a_batch_outlives_the_server_that_submitted_it(platform: Platform) -> None:
