@@ -171,6 +171,7 @@ EXPECTED = {
         "User",
         "alembic_config",
         "analytics",
+        "can_write",
         "check_role_name",
         "connect",
         "current_revision",

@@ -222,6 +222,11 @@ def test_a_viewer_reads_but_cannot_write(cast: dict[str, Any]) -> None:
         assert "permission denied for table" in vera.refused(sql)
 
 
+def test_can_write_asks_the_database(cast: dict[str, Any]) -> None:
+    assert store.can_write(cast["urls"]["alice"]) is True
+    assert store.can_write(cast["urls"]["vera"]) is False
+
+
 def test_an_admin_reads_everything_and_changes_nothing(cast: dict[str, Any]) -> None:
     adam = cast["db"]["adam"]
     for table in TENANT:

@@ -66,7 +66,7 @@ from impulator.store._query import list_compounds as list
 from impulator.store._save import save
 from impulator.store._search import search
 from impulator.store._session import connect
-from impulator.store._share import delete, share, unshare
+from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
     "GROUP_ROLES",
@@ -94,6 +94,7 @@ __all__ = [
     "User",
     "alembic_config",
     "analytics",
+    "can_write",
     "check_role_name",
     "connect",
     "current_revision",

@@ -16,12 +16,30 @@ from impulator._errors import CompoundNotFound, PermissionDenied
 from impulator.store._models import AuditEntry, Compound, CompoundShare, Group
 from impulator.store._session import Tx, transaction
 
-__all__ = ["delete", "share", "unshare"]
+__all__ = ["can_write", "delete", "share", "unshare"]
 
 _compounds = cast(sa.Table, Compound.__table__)
 _shares = cast(sa.Table, CompoundShare.__table__)
 _groups = cast(sa.Table, Group.__table__)
 _audit = cast(sa.Table, AuditEntry.__table__)
+
+
+def can_write(url: str | None = None) -> bool:
+    """Whether you may store, delete and share compounds and submit batches (False for a
+    viewer). The database answers (row-level security grants); SQLite has no users: True.
+
+    Example:
+        >>> import os, tempfile
+        >>> from impulator import store
+        >>> store.can_write("sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite"))
+        True
+    """
+    with transaction(url, "check your permissions") as tx:
+        if not tx.postgres:
+            return True
+        return bool(
+            tx.conn.execute(sa.text("SELECT has_table_privilege('compounds', 'INSERT')")).scalar()
+        )
 
 
 def _audit_entry(tx: Tx, action: str, compound_id: int, details: dict[str, Any]) -> None:

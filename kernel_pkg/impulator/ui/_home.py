@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from impulator import jobs, store
 from impulator._errors import (
@@ -231,20 +230,11 @@ def quick_analysis(
 
 
 def _check_can_save(url: str | None) -> None:
-    """On PostgreSQL, refuse at once a user without the privilege to store compounds.
-
-    The database refuses the save anyway; this spares a viewer the wait of an analysis.
-    """
-    with transaction(url, "check your permissions") as tx:
-        if not tx.postgres:
-            return
-        allowed = tx.conn.execute(
-            sa.text("SELECT has_table_privilege('compounds', 'INSERT')")
-        ).scalar()
-        who = tx.owner
-    if not allowed:
+    """Refuse at once a user who may not store compounds: the database refuses the save
+    anyway; this spares a viewer the wait of an analysis."""
+    if not store.can_write(url):
         raise PermissionDenied(
-            f"cannot save: {who} has read-only access to the results database (viewer); "
+            "cannot save: you have read-only access to the results database (viewer); "
             "saving, deleting and sharing need the chemist role. Ask an administrator."
         )
 

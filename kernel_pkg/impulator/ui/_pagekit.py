@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from impulator._errors import PermissionDenied
+from impulator import store
 from impulator.ui import _theme as theme
 
 __all__ = ["Poller", "can_write", "title"]
@@ -32,15 +32,11 @@ def can_write(url: str | None) -> bool:
         >>> can_write("sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite"))
         True
     """
-    from impulator.ui._home import _check_can_save
-
     try:
-        _check_can_save(url)
-    except PermissionDenied:
-        return False
+        return store.can_write(url)
     except Exception:  # the database is down: the page says so when it is used
         _log.warning("could not ask the database for this user's privileges", exc_info=True)
-    return True
+        return True
 
 
 def title(text: str, css: str = "") -> Any:
