@@ -146,17 +146,26 @@ def format_path(result: PathResult, width: int = 16) -> str:
     )
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=200, help="compounds (default 200)")
-    parser.add_argument("--warmup", type=int, default=5, help="warm-up compounds per path")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per path (median)")
+def parse_args(
+    argv: list[str] | None,
+    *,
+    doc: str = __doc__ or "",
+    limit: int = 200,
+    warmup: int = 5,
+    repeats: int = 3,
+    reference: Path = REFERENCE_JSON,
+) -> argparse.Namespace:
+    """The options of the compound benchmarks (this one and bench_jobs.py, with its defaults)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=limit, help=f"compounds (default {limit})")
+    parser.add_argument("--warmup", type=int, default=warmup, help="warm-up compounds per path")
+    parser.add_argument("--repeats", type=int, default=repeats, help="runs per path (median)")
     parser.add_argument("--no-pdb", action="store_true", help="analyze(..., pdb=False)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.add_argument(
         "--update-reference",
         action="store_true",
-        help=f"write this run to {REFERENCE_JSON.relative_to(ROOT)}",
+        help=f"write this run to {reference.relative_to(ROOT)}",
     )
     args = parser.parse_args(argv)
     for option in ("limit", "warmup", "repeats"):

@@ -56,6 +56,7 @@ from benchmarks.bench_batch import (  # noqa: E402
     read_reference,
     serial,
 )
+from benchmarks.bench_batch import parse_args as batch_arguments  # noqa: E402
 from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
 
 import impulator  # noqa: E402
@@ -269,22 +270,9 @@ def format_split(path: JobsPath) -> list[str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=1000, help="compounds (default 1000)")
-    parser.add_argument("--warmup", type=int, default=6, help="warm-up compounds per path")
-    parser.add_argument("--repeats", type=int, default=1, help="runs per path (median)")
-    parser.add_argument("--no-pdb", action="store_true", help="analyze(..., pdb=False)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
-    parser.add_argument(
-        "--update-reference",
-        action="store_true",
-        help=f"write this run to {REFERENCE_JSON.relative_to(ROOT)}",
+    return batch_arguments(
+        argv, doc=__doc__ or "", limit=1000, warmup=6, repeats=1, reference=REFERENCE_JSON
     )
-    args = parser.parse_args(argv)
-    for option in ("limit", "warmup", "repeats"):
-        if getattr(args, option) < 1:
-            parser.error(f"--{option} must be at least 1")
-    return args
 
 
 def main(argv: list[str] | None = None) -> int:

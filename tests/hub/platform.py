@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -82,8 +83,6 @@ def launcher_environment(demo_dir: Path, **extra: str) -> Iterator[dict[str, str
         yield env
     finally:
         subprocess.run([sys.executable, LAUNCHER, "down"], env=env, check=False, timeout=120)
-        import shutil
-
         shutil.rmtree(home, ignore_errors=True)
 
 
