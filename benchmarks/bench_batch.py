@@ -204,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"impulator {impulator.__version__}; {source.name}; {os.cpu_count()} CPUs; "
-          f"{platform.platform()}")  # fmt: skip
+    print(
+        f"impulator {impulator.__version__}; {source.name}; {os.cpu_count()} CPUs; "
+        f"{platform.platform()}"
+    )
     for path in (base, one, two):
         print(format_path(path))
     print(
@@ -216,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     where = REFERENCE_JSON.relative_to(ROOT)
     if isinstance(ref, int | float):
         machine = (reference or {}).get("machine", {})
-        print(f"reference speed-up 1 -> 2 workers: {ref:.2f}x ({(reference or {}).get('date')}, "
-              f"{machine.get('cpu_count', '?')} CPUs; {where})")  # fmt: skip
+        print(
+            f"reference speed-up 1 -> 2 workers: {ref:.2f}x ({(reference or {}).get('date')}, "
+            f"{machine.get('cpu_count', '?')} CPUs; {where})"
+        )
     else:
         print(f"reference speed-up 1 -> 2 workers: none ({where} is missing)")
     if args.update_reference:

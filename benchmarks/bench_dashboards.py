@@ -42,9 +42,14 @@ from impulator.pipeline import analyze  # noqa: E402
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 FIXTURE = ROOT / "tests" / "data" / "chembl_demo_fixture.sqlite"
 #: Page -> (query string, selector that means "drawn with its content").
 PAGES = {
@@ -58,13 +63,21 @@ PAGES = {
 }
 BASELINE = {
     "cells": [
-        {"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
-         "outputs": [], "source": "print('impulator-baseline')"}
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "bare",
+            "metadata": {},
+            "outputs": [],
+            "source": "print('impulator-baseline')",
+        }
     ],
-    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                "name": "python3"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}  # fmt: skip
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 def free_port() -> int:
@@ -90,10 +103,17 @@ def voila(root: Path, env: dict[str, str], log: Path) -> Iterator[str]:
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(BIN / "voila"), str(root), "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                str(BIN / "voila"),
+                str(root),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -137,21 +157,28 @@ def main(argv: list[str] | None = None) -> int:
     cluster = PostgresCluster(bindir).start()
     try:
         env_data = data_dir(folder / "data")
-        os.environ.update(IMPULATOR_DATA_DIR=str(env_data), IMPULATOR_PDB_SOURCE="ccd",
-                          IMPULATOR_OFFLINE="1")  # fmt: skip
+        os.environ.update(
+            IMPULATOR_DATA_DIR=str(env_data), IMPULATOR_PDB_SOURCE="ccd", IMPULATOR_OFFLINE="1"
+        )
         admin = cluster.create_database("impulator_bench")
         store.upgrade(admin)
         chemist = store.provision_user("chemist", "chemist", ["med-chem"], url=admin)
-        for query in ("Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1",
-                      "CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1"):  # fmt: skip
+        for query in (
+            "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1",
+            "CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1",
+        ):
             store.save(analyze(query, pdb=False), url=chemist)
         jobs.submit(["CCO", "CCN"], url=chemist, pdb=False)
         bare = folder / "bare"
         bare.mkdir()
         (bare / "Bare.ipynb").write_text(json.dumps(BASELINE))
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
-        env.update(IMPULATOR_DATA_DIR=str(env_data), IMPULATOR_PDB_SOURCE="ccd",
-                   IMPULATOR_OFFLINE="1", IMPULATOR_DATABASE_URL=chemist)  # fmt: skip
+        env.update(
+            IMPULATOR_DATA_DIR=str(env_data),
+            IMPULATOR_PDB_SOURCE="ccd",
+            IMPULATOR_OFFLINE="1",
+            IMPULATOR_DATABASE_URL=chemist,
+        )
         results: dict[str, dict[str, float]] = {}
         with (
             voila(ROOT / "dashboards", env, folder / "voila.log") as base,
@@ -160,13 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             # One unmeasured render on each server: its first page pays one-off start costs.
-            render_seconds(browser, f"{bare_base}/voila/render/Bare.ipynb",
-                           "text=impulator-baseline", 1)  # fmt: skip
+            render_seconds(
+                browser, f"{bare_base}/voila/render/Bare.ipynb", "text=impulator-baseline", 1
+            )
             render_seconds(browser, f"{base}/voila/render/Home.ipynb", PAGES["Home"][1], 1)
             baseline = statistics.median(
-                render_seconds(browser, f"{bare_base}/voila/render/Bare.ipynb",
-                               "text=impulator-baseline", args.repeats)
-            )  # fmt: skip
+                render_seconds(
+                    browser,
+                    f"{bare_base}/voila/render/Bare.ipynb",
+                    "text=impulator-baseline",
+                    args.repeats,
+                )
+            )
             print(f"machine: {machine()}")
             print(f"{'bare Voila page':<18} {baseline:6.2f} s   (baseline)")
             for name, (query, selector) in PAGES.items():

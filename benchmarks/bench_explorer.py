@@ -80,15 +80,26 @@ def fill(admin_url: str, owner: str, n: int, seed: int = 7) -> float:
             with cursor.copy(f"COPY compounds ({columns}) FROM STDIN") as copy:
                 for i in range(n):
                     scored = rng.random() > 0.05
-                    copy.write_row((
-                        owner, f"BENCH{i}", smiles[i % len(smiles)],
-                        f"BENCH{i:09d}XXXXX-UHFFFAOYSA-N", f"CHEMBL{900000 + i}",
-                        f"bench compound {i:05d}", "{}", "{}",
-                        round(rng.random(), 4) if scored else None,
-                        "oqpla-2", now - timedelta(days=rng.randint(0, 40), seconds=i),
-                        f"bench-{i}", rng.choice(CLASSES[:-1]) if scored else None,
-                        round(rng.uniform(120, 650), 2), rows_per[i], rng.choice((0, 0, 0, 1, 2)),
-                    ))  # fmt: skip
+                    copy.write_row(
+                        (
+                            owner,
+                            f"BENCH{i}",
+                            smiles[i % len(smiles)],
+                            f"BENCH{i:09d}XXXXX-UHFFFAOYSA-N",
+                            f"CHEMBL{900000 + i}",
+                            f"bench compound {i:05d}",
+                            "{}",
+                            "{}",
+                            round(rng.random(), 4) if scored else None,
+                            "oqpla-2",
+                            now - timedelta(days=rng.randint(0, 40), seconds=i),
+                            f"bench-{i}",
+                            rng.choice(CLASSES[:-1]) if scored else None,
+                            round(rng.uniform(120, 650), 2),
+                            rows_per[i],
+                            rng.choice((0, 0, 0, 1, 2)),
+                        )
+                    )
             cursor.execute("SELECT id FROM compounds WHERE owner = %s ORDER BY id", (owner,))
             ids = [r[0] for r in cursor.fetchall()][-n:]
             row_columns = (
@@ -99,12 +110,20 @@ def fill(admin_url: str, owner: str, n: int, seed: int = 7) -> float:
                 for compound_id, count in zip(ids, rows_per, strict=True):
                     for _ in range(count):
                         target, name = rng.choice(targets)
-                        copy.write_row((
-                            owner, compound_id, f"CHEMBL{rng.randint(1, 10**6)}", target,
-                            "IC50", round(rng.uniform(4, 10), 2), round(rng.random(), 4),
-                            rng.choice(CLASSES[:-1]), "oqpla-2",
-                            json.dumps({"target_pref_name": name}),
-                        ))  # fmt: skip
+                        copy.write_row(
+                            (
+                                owner,
+                                compound_id,
+                                f"CHEMBL{rng.randint(1, 10**6)}",
+                                target,
+                                "IC50",
+                                round(rng.uniform(4, 10), 2),
+                                round(rng.random(), 4),
+                                rng.choice(CLASSES[:-1]),
+                                "oqpla-2",
+                                json.dumps({"target_pref_name": name}),
+                            )
+                        )
             cursor.execute("ANALYZE compounds")
             cursor.execute("ANALYZE result_rows")
             raw.commit()

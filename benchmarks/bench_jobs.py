@@ -214,8 +214,11 @@ def run_job(
     cpu = cpu_since(cpu, cpu_now(client, platform.cluster))
     state = job.status()
     if processed != 1 or state.status != "completed" or state.stored != len(smiles):
-        print(f"  job {job.id}: {state.status}, {state.stored} of {len(smiles)} stored, "
-              f"{state.failed} failed ({state.error_message})", flush=True)  # fmt: skip
+        print(
+            f"  job {job.id}: {state.status}, {state.stored} of {len(smiles)} stored, "
+            f"{state.failed} failed ({state.error_message})",
+            flush=True,
+        )
     split = Split(seconds, runner.store_seconds, runner.analysis_seconds, workers, cpu)
     return submitted, split
 
@@ -322,8 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"impulator {impulator.__version__}; {source.name}; PostgreSQL {server}; "
-          f"{os.cpu_count()} CPUs; {platform.platform()}")  # fmt: skip
+    print(
+        f"impulator {impulator.__version__}; {source.name}; PostgreSQL {server}; "
+        f"{os.cpu_count()} CPUs; {platform.platform()}"
+    )
     for rates in (base, one.result, two.result):
         print(format_path(rates, WIDTH))
     print(
@@ -337,8 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     where = REFERENCE_JSON.relative_to(ROOT)
     if isinstance(ref, int | float):
         machine = (reference or {}).get("machine", {})
-        print(f"reference speed-up 1 -> 2 workers: {ref:.2f}x ({(reference or {}).get('date')}, "
-              f"{machine.get('cpu_count', '?')} CPUs; {where})")  # fmt: skip
+        print(
+            f"reference speed-up 1 -> 2 workers: {ref:.2f}x ({(reference or {}).get('date')}, "
+            f"{machine.get('cpu_count', '?')} CPUs; {where})"
+        )
     else:
         print(f"reference speed-up 1 -> 2 workers: none ({where} is missing)")
     if args.update_reference:

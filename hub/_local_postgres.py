@@ -112,9 +112,17 @@ class Postgres:
             return
         say(f"creating the PostgreSQL cluster in {self.data}")
         self._run(
-            self.bindir / "initdb", "-D", self.data, "-U", SUPERUSER, "-A", "trust",
-            "--no-instructions", "-E", "UTF8",
-        )  # fmt: skip
+            self.bindir / "initdb",
+            "-D",
+            self.data,
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "--no-instructions",
+            "-E",
+            "UTF8",
+        )
         # The superuser needs no password, but only through the socket folder (mode 700, so
         # only this account and root reach it). Every other role (the per-user logins the hub
         # provisions, the runner) must give its own password, over the socket or loopback.
@@ -142,9 +150,19 @@ class Postgres:
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {self.sockets}"
         say(f"starting PostgreSQL on port {port}")
         result = self._run(
-            self.bindir / "pg_ctl", "-D", self.data, "-o", options, "-l", self.log, "-w",
-            "-t", "60", "start", check=False,
-        )  # fmt: skip
+            self.bindir / "pg_ctl",
+            "-D",
+            self.data,
+            "-o",
+            options,
+            "-l",
+            self.log,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            check=False,
+        )
         if result.returncode:
             raise LaunchError(
                 f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}); "
@@ -154,8 +172,9 @@ class Postgres:
     def stop(self) -> None:
         """Stop the server if it runs (fast: open sessions are cut)."""
         if self.running():
-            self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop",
-                      check=False)  # fmt: skip
+            self._run(
+                self.bindir / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop", check=False
+            )
             say("PostgreSQL stopped")
 
     def admin_url(self, database: str = DATABASE) -> str:

@@ -188,9 +188,14 @@ def start_hub(home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = open(state / "jupyterhub.log", "ab")  # noqa: SIM115 - the hub writes to it
     command = [str(BIN / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")]
     proc = subprocess.Popen(
-        command, cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        command,
+        cwd=state,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     log.close()
     (home / "hub.pid").write_text(f"{proc.pid}\n")
     return proc

@@ -60,9 +60,17 @@ class PostgresCluster:
 
     def start(self) -> PostgresCluster:
         self._run(
-            self.bindir / "initdb", "-D", str(self.data), "-U", self.user, "-A", "trust",
-            "--no-instructions", "-E", "UTF8",
-        )  # fmt: skip
+            self.bindir / "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "--no-instructions",
+            "-E",
+            "UTF8",
+        )
         # The superuser needs no password; every other role (the per-user logins the store
         # provisions) must give its own, so a wrong or rotated password is really refused.
         hba = self.data / "pg_hba.conf"
@@ -79,15 +87,23 @@ class PostgresCluster:
             "-c log_statement=ddl"
         )
         self._run(
-            self.bindir / "pg_ctl", "-D", str(self.data), "-o", options,
-            "-l", str(self.root / "server.log"), "-w", "start",
-        )  # fmt: skip
+            self.bindir / "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+        )
         return self
 
     def create_database(self, name: str) -> str:
         """Create ``name`` and return its URL."""
-        self._run(self.bindir / "createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", self.user, name)  # fmt: skip
+        self._run(
+            self.bindir / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name
+        )
         return self.url(name)
 
     def url(self, database: str = "postgres") -> str:
@@ -96,9 +112,16 @@ class PostgresCluster:
     def restart(self) -> None:
         """Stop the server (fast: sessions are cut) and start it again on the same port."""
         self._run(
-            self.bindir / "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast",
-            "-w", "restart",
-        )  # fmt: skip
+            self.bindir / "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
     @property
     def log(self) -> Path:

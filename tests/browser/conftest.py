@@ -38,10 +38,15 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
     "--enable-unsafe-swiftshader",
-]  # fmt: skip
+]
 ARTIFACTS = Path(os.environ.get("IMPULATOR_TEST_ARTIFACTS") or REPO / "test-artifacts")
 #: Users of the dashboards' database and their platform roles.
 USERS = {"chemist": "chemist", "bob": "chemist", "viewer": "viewer"}
@@ -82,9 +87,12 @@ class Dashboards:
             env = {**self.environment, "IMPULATOR_DATABASE_URL": self.user_urls[user]}
             log = open(self.folder / f"voila-{user}.log", "wb")  # noqa: SIM115
             command = [
-                str(BIN / "voila"), str(REPO / "dashboards"), "--no-browser",
-                f"--port={port}", "--Voila.ip=127.0.0.1",
-            ]  # fmt: skip
+                str(BIN / "voila"),
+                str(REPO / "dashboards"),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+            ]
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             self.servers[user] = (process, port)
             deadline = time.monotonic() + 60
@@ -106,8 +114,10 @@ class Dashboards:
         log = open(self.folder / "runner.log", "wb")  # noqa: SIM115
         self.runner_process = subprocess.Popen(
             [str(BIN / "impulator"), "runner", "--cluster", "local"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self) -> None:
         processes = [p for p, _ in self.servers.values()]

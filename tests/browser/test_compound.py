@@ -53,8 +53,11 @@ def test_compound_page_hover_and_pdf(
     # It renders: pdftoppm (poppler-utils, installed by make test) draws its first page.
     if shutil.which("pdftoppm"):
         out = Path(str(path)).with_suffix("")
-        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(path), str(out)],
-                       check=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(path), str(out)],
+            check=True,
+            timeout=120,
+        )
         assert list(out.parent.glob(f"{out.name}*.png"))
     page.assert_clean()
 

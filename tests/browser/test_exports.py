@@ -34,8 +34,7 @@ def test_the_link_downloads_by_itself_once(chromium: Browser, tmp_path: Path) ->
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-        markup = download_html("impulator-compounds-20260301-0905.csv", "text/csv", CSV,
-                               token="t1")  # fmt: skip
+        markup = download_html("impulator-compounds-20260301-0905.csv", "text/csv", CSV, token="t1")
         with page.expect_download(timeout=30_000) as info:
             _put(page, markup)
         download = info.value
@@ -59,8 +58,12 @@ def test_the_link_alone_works_when_clicked(chromium: Browser, tmp_path: Path) ->
     context = chromium.new_context(accept_downloads=True)
     try:
         page = context.new_page()
-        _put(page, download_html("impulator-compounds.sdf", "chemical/x-mdl-sdfile",
-                                 SDF.encode(), auto=False))  # fmt: skip
+        _put(
+            page,
+            download_html(
+                "impulator-compounds.sdf", "chemical/x-mdl-sdfile", SDF.encode(), auto=False
+            ),
+        )
         with page.expect_download(timeout=30_000) as info:
             page.click("a.impulator-export-download")
         target = tmp_path / info.value.suggested_filename

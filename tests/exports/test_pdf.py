@@ -71,8 +71,11 @@ def test_the_pdf_renders_to_png(saved: tuple[str, dict[str, int]], key: str) -> 
         stale.unlink()
     done = subprocess.run(
         ["pdftoppm", "-r", "60", "-png", str(source), str(ARTIFACTS / f"export-report-{key}")],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     pngs = sorted(ARTIFACTS.glob(f"export-report-{key}-*.png"))
     assert len(pngs) == 3

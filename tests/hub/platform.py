@@ -42,9 +42,14 @@ VOILA_HOME = "voila/render/dashboards/Home.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 #: Headless and quiet on a closed network (no sandbox: the tests may run as root).
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 requires_platform = [
     pytest.mark.skipif(
@@ -90,9 +95,12 @@ def up(env: dict[str, str]) -> tuple[subprocess.Popen[str], float]:
     """Start the launcher; return it and the seconds until the hub answered through the proxy."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, LAUNCHER, "up"], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, LAUNCHER, "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}/hub/health"
     while time.monotonic() - started < 180:
         if proc.poll() is not None:
@@ -228,13 +236,26 @@ class Kernel:
         msg_id = uuid.uuid4().hex
         request = {
             "header": {
-                "msg_id": msg_id, "username": self.user, "session": uuid.uuid4().hex,
-                "msg_type": "execute_request", "version": "5.3", "date": "",
+                "msg_id": msg_id,
+                "username": self.user,
+                "session": uuid.uuid4().hex,
+                "msg_type": "execute_request",
+                "version": "5.3",
+                "date": "",
             },
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False,
-                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-        }  # fmt: skip
+            "parent_header": {},
+            "metadata": {},
+            "channel": "shell",
+            "buffers": [],
+            "content": {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+        }
         headers = {"Authorization": f"token {self.token}"}
         out: list[str] = []
         async with websockets.connect(url, additional_headers=headers, max_size=None) as ws:

@@ -51,9 +51,13 @@ def test_local_mode_roles_scopes_services_and_gateway_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     c = load(
-        "jupyterhub_config.py", monkeypatch, tmp_path,
-        IMPULATOR_HUB_PORT="8123", IMPULATOR_GATEWAY_PORT="8124", IMPULATOR_IDLE_TIMEOUT="600",
-    )  # fmt: skip
+        "jupyterhub_config.py",
+        monkeypatch,
+        tmp_path,
+        IMPULATOR_HUB_PORT="8123",
+        IMPULATOR_GATEWAY_PORT="8124",
+        IMPULATOR_IDLE_TIMEOUT="600",
+    )
     assert c.JupyterHub.authenticator_class.__name__ == "SharedPasswordAuthenticator"
     assert set(c.JupyterHub.custom_scopes) == {
         "custom:impulator:read",
@@ -148,10 +152,14 @@ def test_gateway_config_caps_clusters_by_group(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     c = load(
-        "dask_gateway_config.py", monkeypatch, tmp_path,
-        IMPULATOR_GATEWAY_PORT="8124", JUPYTERHUB_SERVICE_NAME="dask-gateway",
-        IMPULATOR_DATA_DIR="/data", IMPULATOR_HUB_ADMIN_DATABASE_URL="postgresql://x",
-    )  # fmt: skip
+        "dask_gateway_config.py",
+        monkeypatch,
+        tmp_path,
+        IMPULATOR_GATEWAY_PORT="8124",
+        JUPYTERHUB_SERVICE_NAME="dask-gateway",
+        IMPULATOR_DATA_DIR="/data",
+        IMPULATOR_HUB_ADMIN_DATABASE_URL="postgresql://x",
+    )
     assert c.JupyterHubAuthenticator.jupyterhub_service_name == "dask-gateway"
     assert c.Proxy.prefix == "/services/dask-gateway"
     assert c.Proxy.address == "127.0.0.1:8124"

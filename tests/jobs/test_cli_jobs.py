@@ -132,8 +132,13 @@ def test_the_runner_stores_every_valid_row(
     assert (state["status"], state["progress"], state["error_message"]) == ("completed", 100, None)
     counts = {k: state[k] for k in ("total", "stored", "failed", "invalid", "waiting", "cancelled")}
     assert counts == {
-        "total": 20, "stored": 18, "failed": 0, "invalid": 2, "waiting": 0, "cancelled": 0
-    }  # fmt: skip
+        "total": 20,
+        "stored": 18,
+        "failed": 0,
+        "invalid": 2,
+        "waiting": 0,
+        "cancelled": 0,
+    }
     started, completed = (datetime.fromisoformat(state[k]) for k in ("started_at", "completed_at"))
     assert datetime.fromisoformat(state["created_at"]) <= started <= completed
 

@@ -67,8 +67,12 @@ def write_batch(path: Path, valid: int, invalid: int = 0) -> Path:
 @pytest.fixture(scope="module")
 def env(demo_dir: Path) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("IMPULATOR_CHEMBL_URL", "IMPULATOR_CHEMBL_SOURCE", "IMPULATOR_PDB_INDEX_DIR",
-                     "IMPULATOR_DATABASE_URL"):  # fmt: skip
+        for name in (
+            "IMPULATOR_CHEMBL_URL",
+            "IMPULATOR_CHEMBL_SOURCE",
+            "IMPULATOR_PDB_INDEX_DIR",
+            "IMPULATOR_DATABASE_URL",
+        ):
             mp.delenv(name, raising=False)
         mp.setenv("IMPULATOR_DATA_DIR", str(demo_dir))
         mp.setenv("IMPULATOR_PDB_SOURCE", "ccd")
@@ -225,10 +229,20 @@ def _status_or_none(job: jobs.Job) -> str | None:
 
 def _runner_process(platform: Platform, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "IMPULATOR_DATABASE_URL": platform.runner}
-    command = [sys.executable, "-m", "impulator.cli", "runner", "--cluster", "local",
-               "--stale-after", "2", *extra]  # fmt: skip
-    return subprocess.Popen(command, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "impulator.cli",
+        "runner",
+        "--cluster",
+        "local",
+        "--stale-after",
+        "2",
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def test_the_runner_killed_mid_job_and_another_takes_over(
@@ -260,8 +274,9 @@ def test_two_runners_on_twenty_jobs_do_nothing_twice(
         submitted.append(platform.submit(path))
     runners = [platform.runner_for(cluster=client, name=f"twin-{n}") for n in (1, 2)]
     counts: list[int] = []
-    threads = [threading.Thread(target=lambda r=r: counts.append(r.run(once=True)))
-               for r in runners]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda r=r: counts.append(r.run(once=True))) for r in runners
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -43,8 +43,16 @@ def test_analyze_save_prints_only_the_id(database: str, capsys: pytest.CaptureFi
     assert code == 0 and out == "1\n" and "saved as compound 1" in err
     code, out, err = run(capsys, "analyze", "dasatinib", "--save")
     assert code == 0 and out == "1\n" and "already stored as compound 1" in err
-    code, out, _ = run(capsys, "analyze", "CHEMBL1421", "--save", "--on-duplicate", "keep",
-                       "--name", "dasatinib again")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "analyze",
+        "CHEMBL1421",
+        "--save",
+        "--on-duplicate",
+        "keep",
+        "--name",
+        "dasatinib again",
+    )
     assert code == 0 and out == "2\n"
     assert store.get(2).name == "dasatinib again" and store.get(1).name == "DASATINIB"
     code, out, err = run(capsys, "analyze", "CHEMBL1421", "--save", "--on-duplicate", "replace")
@@ -62,8 +70,9 @@ def test_analyze_save_prints_only_the_id(database: str, capsys: pytest.CaptureFi
 def test_analyze_save_with_csv(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "analyze", "CHEMBL1421", "--save", "--csv",
-                         str(tmp_path / "rows.csv"))  # fmt: skip
+    code, out, err = run(
+        capsys, "analyze", "CHEMBL1421", "--save", "--csv", str(tmp_path / "rows.csv")
+    )
     assert code == 0 and out == "1\n" and "rows written" in err
 
 
@@ -77,8 +86,9 @@ def test_list_show_delete(database: str, capsys: pytest.CaptureFixture[str]) -> 
     assert "NALTREXONE" in lines[1] and "DASATINIB" in lines[2]  # newest first
     assert lines[-1] == "page 1 of 1 (2 compounds)"
 
-    code, out, _ = run(capsys, "compounds", "list", "--json", "--limit", "1", "--page", "2",
-                       "--sort", "name")  # fmt: skip
+    code, out, _ = run(
+        capsys, "compounds", "list", "--json", "--limit", "1", "--page", "2", "--sort", "name"
+    )
     payload = json.loads(out)  # strict JSON: json.loads would accept NaN, so check the text
     assert "NaN" not in out
     assert (payload["total"], payload["pages"], payload["page"]) == (2, 2, 2)

@@ -162,8 +162,11 @@ def test_bob_cannot_insert_as_alice(cast: dict[str, Any], sql: str) -> None:
 
 @pytest.mark.parametrize("table", ["result_rows", "interference_flags", "pdb_evidence"])
 def test_bob_cannot_attach_rows_to_alices_compound(cast: dict[str, Any], table: str) -> None:
-    columns = {"result_rows": "data", "interference_flags": "flags, matches",
-               "pdb_evidence": "entries"}[table]  # fmt: skip
+    columns = {
+        "result_rows": "data",
+        "interference_flags": "flags, matches",
+        "pdb_evidence": "entries",
+    }[table]
     values = ", ".join("'{}'" for _ in columns.split(","))
     message = cast["db"]["bob"].refused(
         f"INSERT INTO {table} (compound_id, {columns}) VALUES (:c, {values})",
@@ -397,8 +400,19 @@ def _with_role(cast: dict[str, Any], name: str) -> str:
 def test_provision_user_cli_prints_only_the_url(
     cast: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["db", "provision-user", "dora", "--role", "viewer", "--group", "team",
-                 "--url", cast["admin_url"]])  # fmt: skip
+    code = main(
+        [
+            "db",
+            "provision-user",
+            "dora",
+            "--role",
+            "viewer",
+            "--group",
+            "team",
+            "--url",
+            cast["admin_url"],
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0
     url = out.strip()

@@ -17,23 +17,36 @@ from impulator.store._keys import provenance_key
 
 HEAD = "0003"
 TABLES = {
-    "organizations", "users", "groups", "group_memberships", "jobs", "compounds",
-    "compound_shares", "result_rows", "interference_flags", "pdb_evidence", "exports",
+    "organizations",
+    "users",
+    "groups",
+    "group_memberships",
+    "jobs",
+    "compounds",
+    "compound_shares",
+    "result_rows",
+    "interference_flags",
+    "pdb_evidence",
+    "exports",
     "audit_log",
-}  # fmt: skip
+}
 INDEXES = {
     "jobs": {"ix_jobs_owner_status", "ix_jobs_owner_created_at", "ix_jobs_parent_job_id"},
     "compounds": {
-        "ix_compounds_owner_created_at", "ix_compounds_owner_inchikey_provenance_key",
-        "ix_compounds_inchikey", "ix_compounds_best_score",
-        "ix_compounds_chembl_id", "ix_compounds_name_lower",
+        "ix_compounds_owner_created_at",
+        "ix_compounds_owner_inchikey_provenance_key",
+        "ix_compounds_inchikey",
+        "ix_compounds_best_score",
+        "ix_compounds_chembl_id",
+        "ix_compounds_name_lower",
     },
     "result_rows": {
-        "ix_result_rows_final_score", "ix_result_rows_molecule_chembl_id",
+        "ix_result_rows_final_score",
+        "ix_result_rows_molecule_chembl_id",
         "ix_result_rows_compound_id",
     },
     "exports": {"ix_exports_owner_created_at"},
-}  # fmt: skip
+}
 
 
 def _inspect(url: str) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:

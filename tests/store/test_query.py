@@ -63,15 +63,20 @@ def db(
         url = cluster.create_database(f"impulator_query_{next(_databases)}")
         store.upgrade(url)
     demo = reports(demo_dir)
-    ids = {key: store.save(demo[key], url=url) for key in
-           ("naltrexone", "dasatinib", "testosterone", "apomorphine")}  # fmt: skip
+    ids = {
+        key: store.save(demo[key], url=url)
+        for key in ("naltrexone", "dasatinib", "testosterone", "apomorphine")
+    }
     ids["nothing"] = store.save(demo["nothing"], "no neighbours", url=url)
     copies = [
         store.save(demo["naltrexone"], f"copy {i:02d}", on_duplicate="keep", url=url)
         for i in range(COPIES)
     ]
-    _run(url, "INSERT INTO compounds (owner, query, name, provenance, summary) "
-              "VALUES ('someone_else', 'CCO', 'outsider', '{}', '{}')")  # fmt: skip
+    _run(
+        url,
+        "INSERT INTO compounds (owner, query, name, provenance, summary) "
+        "VALUES ('someone_else', 'CCO', 'outsider', '{}', '{}')",
+    )
     _session.dispose()
     return {"url": url, "ids": ids, "copies": copies}
 
@@ -128,10 +133,12 @@ def test_sort_keys(db: dict[str, Any]) -> None:
         ({"has_flags": False}, lambda r: r.n_flags == 0),
         ({"min_mw": 300, "max_mw": 400}, lambda r: 300 <= r.mw <= 400),
         ({"model": "imp-4"}, lambda r: r.model_id == "imp-4"),
-        ({"min_score": 0.3, "model": "oqpla-2"},
-         lambda r: r.best_score >= 0.3 and r.model_id == "oqpla-2"),
+        (
+            {"min_score": 0.3, "model": "oqpla-2"},
+            lambda r: r.best_score >= 0.3 and r.model_id == "oqpla-2",
+        ),
     ],
-)  # fmt: skip
+)
 def test_filters_agree_with_the_full_listing(
     db: dict[str, Any], given: dict[str, Any], keep: Any
 ) -> None:
@@ -231,8 +238,9 @@ def test_share_and_unshare(empty_url: str, demo: dict[str, Report]) -> None:
     store.unshare(compound_id, "other", url=empty_url)
     store.unshare(compound_id, "other", url=empty_url)
     assert store.get(compound_id, url=empty_url).shared_with == ["team"]
-    actions = _run(empty_url, "SELECT action, details FROM audit_log WHERE action LIKE '%share' "
-                              "ORDER BY id")  # fmt: skip
+    actions = _run(
+        empty_url, "SELECT action, details FROM audit_log WHERE action LIKE '%share' ORDER BY id"
+    )
     assert [a for a, _ in actions] == ["share", "share", "unshare"]
     with pytest.raises(ValueError, match="no group named 'nope'"):
         store.share(compound_id, "nope", url=empty_url)

@@ -163,8 +163,13 @@ def test_duplicates_skip_replace_keep(empty_url: str, demo: dict[str, Report]) -
     assert store.save(report, url=empty_url) == first
 
     # Other settings are another analysis, not a duplicate.
-    other = Report(report.query, report.structure, report.rows, report.summary,
-                   {**report.provenance, "similarity_threshold": 0.5})  # fmt: skip
+    other = Report(
+        report.query,
+        report.structure,
+        report.rows,
+        report.summary,
+        {**report.provenance, "similarity_threshold": 0.5},
+    )
     assert store.save(other, url=empty_url) not in (first, second)
     entries = _count(empty_url, "SELECT count(*) FROM audit_log WHERE action = 'save'")
     assert entries == 4  # insert, replace, keep, other: skips leave no entry
@@ -217,8 +222,12 @@ def test_sqlite_needs_no_setup_and_catches_up(tmp_path: Path, demo: dict[str, Re
     store.upgrade(old, "0001")
     engine = sa.create_engine(old)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO compounds (owner, query, provenance, summary) "
-                             "VALUES ('me', 'CCO', '{}', '{\"rows\": 0}')"))  # fmt: skip
+        conn.execute(
+            sa.text(
+                "INSERT INTO compounds (owner, query, provenance, summary) "
+                "VALUES ('me', 'CCO', '{}', '{\"rows\": 0}')"
+            )
+        )
     engine.dispose()
     assert store.list(url=old).total == 1  # migrated on first use, data kept
     assert store.current_revision(old) == store.head_revision()
@@ -325,8 +334,9 @@ def test_a_save_killed_before_its_last_statement_leaves_nothing(
             waiting = _wait_for_lock_waiter(admin)
             assert "audit_log" in waiting[1]  # the audit entry is the save's last statement
             with admin.connect() as killer:
-                assert killer.execute(sa.text("SELECT pg_terminate_backend(:p)"),
-                                      {"p": waiting[0]}).scalar()  # fmt: skip
+                assert killer.execute(
+                    sa.text("SELECT pg_terminate_backend(:p)"), {"p": waiting[0]}
+                ).scalar()
             holder.rollback()
         thread.join(60)
     finally:

@@ -82,8 +82,11 @@ def test_targets_and_flags_match_the_reports(url: str, demo: dict[str, Report]) 
     assert figures["trends"].data[0].y[-1] == 5  # all stored today
     classes = figures["classes"]
     assert dict(zip(classes.data[0].x, classes.data[0].y, strict=True)) == {
-        "Moderate IMP": 1, "Weak IMP": 2, "Not IMP": 1, "Unscored": 1,
-    }  # fmt: skip
+        "Moderate IMP": 1,
+        "Weak IMP": 2,
+        "Not IMP": 1,
+        "Unscored": 1,
+    }
 
 
 def test_the_page_shows_figures_tiles_and_targets(url: str, demo: dict[str, Report]) -> None:

@@ -101,10 +101,18 @@ def test_the_header_shows_ids_provenance_and_what_high_means(
     assert page.message.value == ""
     header = one(page.widget, "impulator-compound-header").value
     for expected in (
-        "DASATINIB", "CHEMBL1421", "ZBNZXTGUTAYRHI-UHFFFAOYSA-N", "demo: MoleculeACE",
-        "similarity ≥ 0.40", "model oqpla-2", "Weak IMP", "worth pursuing", "low priority",
-        "Owner", "UTC",
-    ):  # fmt: skip
+        "DASATINIB",
+        "CHEMBL1421",
+        "ZBNZXTGUTAYRHI-UHFFFAOYSA-N",
+        "demo: MoleculeACE",
+        "similarity ≥ 0.40",
+        "model oqpla-2",
+        "Weak IMP",
+        "worth pursuing",
+        "low priority",
+        "Owner",
+        "UTC",
+    ):
         assert expected in header, expected
     assert "<svg" in one(page.widget, "impulator-compound-structure").value
     pdb = one(page.widget, "impulator-compound-pdb").value

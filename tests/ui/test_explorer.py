@@ -47,9 +47,15 @@ def test_filters_become_exactly_store_filters() -> None:
     assert ExplorerFilter().to_store() == {}
     full = ExplorerFilter(0.2, 0.8, ("Weak IMP",), False, 100, 500, " chembl237 ", "CCO")
     assert full.to_store() == {
-        "min_score": 0.2, "max_score": 0.8, "classes": ["Weak IMP"], "has_flags": False,
-        "min_mw": 100.0, "max_mw": 500.0, "target": "CHEMBL237", "text": "CCO",
-    }  # fmt: skip
+        "min_score": 0.2,
+        "max_score": 0.8,
+        "classes": ["Weak IMP"],
+        "has_flags": False,
+        "min_mw": 100.0,
+        "max_mw": 500.0,
+        "target": "CHEMBL237",
+        "text": "CCO",
+    }
     assert {key.lstrip("-") for _, key in SORT_OPTIONS} <= set(store._query.SORT_KEYS)
 
 
@@ -161,8 +167,10 @@ def test_selection_survives_paging_and_delete_asks_first(url: str) -> None:
     assert len(page.selected) == 4
     page.previous.click()
     assert [b.value for b in find(page.widget, "impulator-explorer-select")][:3] == [
-        True, True, False,
-    ]  # fmt: skip
+        True,
+        True,
+        False,
+    ]
     page.clear_selection.click()
     assert page.selected == set() and "Nothing selected" in page.selection_info.value
 
@@ -268,8 +276,12 @@ def test_a_viewer_sees_no_share_or_delete_controls(
     shared = store.save(demo["testosterone"], url=platform["bob"])
     store.share(shared, "ex_team", url=platform["bob"])
     page = show_explorer(platform["vera"])
-    for css in ("impulator-explorer-share", "impulator-explorer-delete",
-                "impulator-explorer-group", "impulator-explorer-confirm-delete"):  # fmt: skip
+    for css in (
+        "impulator-explorer-share",
+        "impulator-explorer-delete",
+        "impulator-explorer-group",
+        "impulator-explorer-confirm-delete",
+    ):
         assert find(page, css) == []
     assert READ_ONLY in one(page, "impulator-explorer-read-only").value
     rows = find(page, "impulator-explorer-row-cells")

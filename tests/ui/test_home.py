@@ -50,8 +50,11 @@ def test_tiles_and_recent_compounds(url: str, demo: dict[str, Report]) -> None:
     # The demo fixture has no strong IMP: two compounds are given one, as if scored so.
     for key, label in (("dasatinib", "Strong IMP"), ("testosterone", "Exceptional IMP")):
         sql(url, "UPDATE compounds SET best_class = :c WHERE id = :id", c=label, id=ids[key])
-    sql(url, "UPDATE compounds SET best_class = 'Moderate IMP' WHERE id = :id",
-        id=ids["apomorphine"])  # fmt: skip
+    sql(
+        url,
+        "UPDATE compounds SET best_class = 'Moderate IMP' WHERE id = :id",
+        id=ids["apomorphine"],
+    )
     # Naltrexone was stored three days ago: not "today", and the oldest.
     old = datetime.now(UTC) - timedelta(days=3)
     sql(
@@ -133,8 +136,13 @@ def test_the_page_has_its_parts_and_escapes_what_it_shows(
     )
     assert ">1<" in one(page, "impulator-tile-compounds").value
     assert ">2<" in one(page, "impulator-tile-running").value
-    for css in ("impulator-quick-input", "impulator-quick-run", "impulator-quick-status",
-                "impulator-refresh", "impulator-header"):  # fmt: skip
+    for css in (
+        "impulator-quick-input",
+        "impulator-quick-run",
+        "impulator-quick-status",
+        "impulator-refresh",
+        "impulator-header",
+    ):
         one(page, css)
     assert one(page, "impulator-quick-run").description == "Analyze and save"
     assert one(page, "impulator-header").value.count(_session.local_user()) == 1

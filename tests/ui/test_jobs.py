@@ -18,8 +18,11 @@ def test_job_states(url: str) -> None:
     states = job_states(url).set_index("id")
     assert states.index.tolist() == [second.id, first.id]
     assert states.loc[first.id, ["status", "done", "total", "invalid"]].tolist() == [
-        "queued", 1, 2, 1,
-    ]  # fmt: skip
+        "queued",
+        1,
+        2,
+        1,
+    ]
 
 
 def test_the_page_lists_jobs_and_shows_the_errors_of_the_selected_one(url: str) -> None:
@@ -43,7 +46,8 @@ def test_cancel_needs_confirmation_and_retry_requeues_failed_rows(url: str) -> N
     page.poller.stop()
     page.ask_cancel()
     assert page.confirm.layout.display is None and f"Cancel job {job.id}?" in (
-        page.confirm_text.value)  # fmt: skip
+        page.confirm_text.value
+    )
     assert job.status().status == "queued"  # nothing happens before the confirmation
     page.confirm_no.click()
     assert page.confirm.layout.display == "none" and job.status().status == "queued"

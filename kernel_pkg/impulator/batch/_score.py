@@ -312,8 +312,10 @@ def _run(
             try:
                 chunk: list[ChunkResult] = future.result()
             except Exception as exc:  # e.g. KilledWorker: the chunk's workers kept dying
-                chunk = [ChunkResult(groups[k][0], None, f"the Dask task failed: {exc}", True)
-                         for k in keys]  # fmt: skip
+                chunk = [
+                    ChunkResult(groups[k][0], None, f"the Dask task failed: {exc}", True)
+                    for k in keys
+                ]
             analyses += sum(r.analyzed for r in chunk)
             again = []
             for result in chunk:

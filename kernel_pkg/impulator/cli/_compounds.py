@@ -24,10 +24,27 @@ __all__ = ["EXIT_PERMISSION_DENIED", "add_commands"]
 EXIT_PERMISSION_DENIED = 5
 
 _SORTS = ("created_at", "name", "best_score", "mw", "n_rows")
-_LISTED = ["id", "name", "best_score", "best_class", "model_id", "n_rows", "n_flags", "owner",
-           "created_at"]  # fmt: skip
-_ROWS_SHOWN = ["molecule_chembl_id", "pref_name", "similarity", "target_chembl_id",
-               "standard_type", "pactivity", "final_score", "classification"]  # fmt: skip
+_LISTED = [
+    "id",
+    "name",
+    "best_score",
+    "best_class",
+    "model_id",
+    "n_rows",
+    "n_flags",
+    "owner",
+    "created_at",
+]
+_ROWS_SHOWN = [
+    "molecule_chembl_id",
+    "pref_name",
+    "similarity",
+    "target_chembl_id",
+    "standard_type",
+    "pactivity",
+    "final_score",
+    "classification",
+]
 
 
 def add_commands(commands: Any) -> None:
@@ -39,13 +56,22 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--limit", type=int, default=20, help="compounds per page (default 20)")
     p.add_argument("--page", type=int, default=1, help="page number, from 1")
-    p.add_argument("--sort", default="-created_at", metavar="KEY",
-                   help=f"one of {', '.join(_SORTS)}; descending with a leading - written "
-                   "--sort=-KEY (default -created_at)")  # fmt: skip
+    p.add_argument(
+        "--sort",
+        default="-created_at",
+        metavar="KEY",
+        help=f"one of {', '.join(_SORTS)}; descending with a leading - written "
+        "--sort=-KEY (default -created_at)",
+    )
     p.add_argument("--mine", action="store_true", help="only compounds you own")
     p.add_argument("--min-score", type=float, help="best score at least this")
-    p.add_argument("--class", dest="classes", action="append", metavar="CLASS",
-                   help="best class, e.g. 'Strong IMP' (repeat for several)")  # fmt: skip
+    p.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        metavar="CLASS",
+        help="best class, e.g. 'Strong IMP' (repeat for several)",
+    )
     p.add_argument("--target", help="a target ChEMBL id among the compound's rows")
     p.add_argument("--search", metavar="TEXT", help="name, ChEMBL id, InChIKey or SMARTS")
     p.set_defaults(run=_list)

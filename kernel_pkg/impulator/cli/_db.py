@@ -40,9 +40,13 @@ def add_commands(commands: Any) -> None:
     )
     p.add_argument("name", metavar="NAME", help="the platform (hub) user name")
     p.add_argument("--role", required=True, choices=("chemist", "viewer", "instructor", "admin"))
-    p.add_argument("--group", action="append", default=[], metavar="G",
-                   help="a group the user belongs to (repeat; memberships are set to exactly "
-                   "these)")  # fmt: skip
+    p.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="G",
+        help="a group the user belongs to (repeat; memberships are set to exactly these)",
+    )
     p.add_argument("--url", help=_URL_HELP)
     p.set_defaults(run=_provision_user)
 

@@ -38,13 +38,20 @@ def add_commands(commands: Any) -> None:
         description="Every row is validated first; invalid rows are listed by 'jobs errors' "
         "and do not stop the valid ones. A runner ('impulator runner') does the work.",
     )
-    p.add_argument("file", metavar="FILE", help="CSV/TSV (with a SMILES, InChI, InChIKey, "
-                   "ChEMBL id or name column) or SDF")  # fmt: skip
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV/TSV (with a SMILES, InChI, InChIKey, ChEMBL id or name column) or SDF",
+    )
     p.add_argument("--column", help="the column holding the queries (default: detected)")
     p.add_argument("--name-column", help="the column naming the compounds (default: detected)")
-    p.add_argument("--on-duplicate", default="skip", choices=["skip", "replace", "keep"],
-                   help="a compound stored before with the same settings: skip it (default), "
-                   "replace it, or keep both")  # fmt: skip
+    p.add_argument(
+        "--on-duplicate",
+        default="skip",
+        choices=["skip", "replace", "keep"],
+        help="a compound stored before with the same settings: skip it (default), "
+        "replace it, or keep both",
+    )
     p.add_argument("--wait", action="store_true", help="follow the job until it ends")
     add_analysis_options(p)
     p.set_defaults(run=_submit)
@@ -62,8 +69,7 @@ def add_commands(commands: Any) -> None:
         p.set_defaults(run=globals()[f"_{action}"])
 
     p = sub.add_parser("list", help="your jobs, newest first")
-    p.add_argument("--status", choices=["queued", "processing", "completed", "failed",
-                                        "cancelled"])  # fmt: skip
+    p.add_argument("--status", choices=["queued", "processing", "completed", "failed", "cancelled"])
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_list)
@@ -75,12 +81,19 @@ def add_commands(commands: Any) -> None:
         "on Dask and stores the results as each job's owner. Ctrl-C stops it cleanly.",
     )
     p.add_argument("--once", action="store_true", help="process what is queued, then exit")
-    p.add_argument("--cluster", default=None,
-                   help="'local', 'gateway' or a scheduler address (default: the configured "
-                   "Dask Gateway, else a local cluster)")  # fmt: skip
+    p.add_argument(
+        "--cluster",
+        default=None,
+        help="'local', 'gateway' or a scheduler address (default: the configured "
+        "Dask Gateway, else a local cluster)",
+    )
     p.add_argument("--name", help="this runner's name (default host:pid)")
-    p.add_argument("--stale-after", type=float, default=30.0,
-                   help="seconds of silence before a job is taken from its runner")  # fmt: skip
+    p.add_argument(
+        "--stale-after",
+        type=float,
+        default=30.0,
+        help="seconds of silence before a job is taken from its runner",
+    )
     p.set_defaults(run=_runner)
 
 
@@ -88,15 +101,21 @@ def _submit(args: argparse.Namespace) -> int:
     from impulator import jobs
 
     job = jobs.submit(
-        args.file, column=args.column, name_column=args.name_column,
-        on_duplicate=args.on_duplicate, **analysis_options(args),
-    )  # fmt: skip
+        args.file,
+        column=args.column,
+        name_column=args.name_column,
+        on_duplicate=args.on_duplicate,
+        **analysis_options(args),
+    )
     print(job.id)
     sys.stdout.flush()
     if args.wait:
         state = job.wait(progress=sys.stderr.isatty())
-        print(f"job {job.id}: {state.status}: {state.stored} stored, {state.failed} failed, "
-              f"{state.invalid} invalid rows", file=sys.stderr)  # fmt: skip
+        print(
+            f"job {job.id}: {state.status}: {state.stored} stored, {state.failed} failed, "
+            f"{state.invalid} invalid rows",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -122,28 +122,49 @@ def draw_table(
     starts = np.concatenate([[0.0], np.cumsum([f / total for f in fractions])])
     # Characters per column at this font size: about 0.55 em per character on 1 unit = ax width.
     width_inches = ax.get_position().width * ax.figure.get_figwidth()
-    chars = [max(4, int((starts[i + 1] - starts[i]) * width_inches * 72 / (font_size * 0.55)))
-             for i in range(n)]  # fmt: skip
+    chars = [
+        max(4, int((starts[i + 1] - starts[i]) * width_inches * 72 / (font_size * 0.55)))
+        for i in range(n)
+    ]
     height_inches = ax.get_position().height * ax.figure.get_figheight()
     line = (font_size * 1.6 / 72) / height_inches
     y = 1.0
     if any(header):  # a key-value table has no header
         for i, title in enumerate(header):
-            ax.text(starts[i], y - line / 2, _cut(title, chars[i]), va="center",
-                    fontsize=font_size, fontweight="bold", color=TEXT)  # fmt: skip
+            ax.text(
+                starts[i],
+                y - line / 2,
+                _cut(title, chars[i]),
+                va="center",
+                fontsize=font_size,
+                fontweight="bold",
+                color=TEXT,
+            )
         y -= line
         ax.plot([0, 1], [y, y], color=BORDER, linewidth=1.2)
     capacity = max(int(y / line), 1)
     shown = list(rows) if len(rows) <= capacity else list(rows)[: capacity - 1]
     for row in shown:
         for i, value in enumerate(row):
-            ax.text(starts[i], y - line / 2, _cut(value, chars[i]), va="center",
-                    fontsize=font_size, color=TEXT)  # fmt: skip
+            ax.text(
+                starts[i],
+                y - line / 2,
+                _cut(value, chars[i]),
+                va="center",
+                fontsize=font_size,
+                color=TEXT,
+            )
         y -= line
         ax.plot([0, 1], [y, y], color=BORDER, linewidth=0.4)
     if len(shown) < len(rows):
-        ax.text(0, y - line / 2, f"… and {len(rows) - len(shown)} more", va="center",
-                fontsize=font_size, color=MUTED)  # fmt: skip
+        ax.text(
+            0,
+            y - line / 2,
+            f"… and {len(rows) - len(shown)} more",
+            va="center",
+            fontsize=font_size,
+            color=MUTED,
+        )
 
 
 def _cut(text: str, limit: int) -> str:

@@ -37,15 +37,35 @@ __all__ = [
 
 #: Columns put in front of each activity row: which stored compound the row belongs to.
 ACTIVITY_ID_COLUMNS: tuple[str, ...] = (
-    "compound_id", "compound_name", "compound_chembl_id", "compound_inchikey",
-)  # fmt: skip
+    "compound_id",
+    "compound_name",
+    "compound_chembl_id",
+    "compound_inchikey",
+)
 #: Columns of the one-row-per-compound table (CSV summary, Excel "Compounds", SDF fields).
 COMPOUND_COLUMNS: tuple[str, ...] = (
-    "compound_id", "name", "query", "chembl_id", "inchikey", "smiles", "best_score",
-    "best_class", "scoring_model", "high_means", "mw", "n_rows", "n_flags", "flags",
-    "imp_candidate_rows", "owner", "stored_at", "shared_with", "bioactivity_source",
-    "similarity_threshold", "impulator_version",
-)  # fmt: skip
+    "compound_id",
+    "name",
+    "query",
+    "chembl_id",
+    "inchikey",
+    "smiles",
+    "best_score",
+    "best_class",
+    "scoring_model",
+    "high_means",
+    "mw",
+    "n_rows",
+    "n_flags",
+    "flags",
+    "imp_candidate_rows",
+    "owner",
+    "stored_at",
+    "shared_with",
+    "bioactivity_source",
+    "similarity_threshold",
+    "impulator_version",
+)
 
 
 def selected_ids(ids: Iterable[Any]) -> list[int]:
@@ -155,9 +175,11 @@ def compounds_table(compounds: Sequence[StoredCompound]) -> pd.DataFrame:
     records = []
     for c in compounds:
         rows = c.rows
-        candidates = int(rows["imp_candidate"].fillna(False).astype(bool).sum()) if (
-            "imp_candidate" in rows.columns
-        ) else 0  # fmt: skip
+        candidates = (
+            int(rows["imp_candidate"].fillna(False).astype(bool).sum())
+            if ("imp_candidate" in rows.columns)
+            else 0
+        )
         records.append(
             {
                 "compound_id": c.id,

@@ -108,9 +108,12 @@ def submit(
     options = _options(analyze_options)
     batch = read_batch(input, column=column, name_column=name_column)
     if not batch.rows:
-        raise ValueError(f"{batch.source}: none of its {batch.total} rows is valid; "
-                         f"first problem: row {batch.errors[0].row}: {batch.errors[0].reason}"
-                         if batch.errors else f"{batch.source} has no compounds")  # fmt: skip
+        raise ValueError(
+            f"{batch.source}: none of its {batch.total} rows is valid; "
+            f"first problem: row {batch.errors[0].row}: {batch.errors[0].reason}"
+            if batch.errors
+            else f"{batch.source} has no compounds"
+        )
     parent = _parent(batch, options, on_duplicate)
     children = [
         {"row": r.row, "query": r.query, "kind": r.kind, "name": r.name, "inchikey": r.inchikey}
@@ -126,15 +129,18 @@ def submit(
 def _parent(batch: BatchInput, options: dict[str, Any], on_duplicate: str) -> dict[str, Any]:
     return {
         "input_data": {
-            "source": batch.source, "columns": batch.columns, "total": batch.total,
-            "options": options, "on_duplicate": on_duplicate,
+            "source": batch.source,
+            "columns": batch.columns,
+            "total": batch.total,
+            "options": options,
+            "on_duplicate": on_duplicate,
         },
         "result_data": {
             "invalid_rows": [
                 {"row": e.row, "input": e.input, "reason": e.reason} for e in batch.errors
             ],
         },
-    }  # fmt: skip
+    }
 
 
 class Job:
@@ -162,14 +168,21 @@ class Job:
             counts = queue.status_counts(tx.conn, self.id)
         invalid = len((row.result_data or {}).get("invalid_rows", []))
         return JobStatus(
-            id=self.id, status=row.status, progress=row.progress,
-            current_step=row.current_step, total=sum(counts.values()) + invalid,
-            stored=counts.get("completed", 0), failed=counts.get("failed", 0), invalid=invalid,
+            id=self.id,
+            status=row.status,
+            progress=row.progress,
+            current_step=row.current_step,
+            total=sum(counts.values()) + invalid,
+            stored=counts.get("completed", 0),
+            failed=counts.get("failed", 0),
+            invalid=invalid,
             waiting=counts.get("queued", 0) + counts.get("processing", 0),
-            cancelled=counts.get("cancelled", 0), created_at=row.created_at,
-            started_at=row.started_at, completed_at=row.completed_at,
+            cancelled=counts.get("cancelled", 0),
+            created_at=row.created_at,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
             error_message=row.error_message,
-        )  # fmt: skip
+        )
 
     def wait(
         self, progress: bool = True, *, timeout: float | None = None, poll: float = 0.5
@@ -229,9 +242,14 @@ class Job:
                 tx.conn.execute(
                     sa.update(_jobs)
                     .where(_jobs.c.id == self.id)
-                    .values(status="queued", completed_at=None, error_message=None,
-                            current_step="queued again", runner=None)
-                )  # fmt: skip
+                    .values(
+                        status="queued",
+                        completed_at=None,
+                        error_message=None,
+                        current_step="queued again",
+                        runner=None,
+                    )
+                )
                 queue.notify(tx.conn, self.id)
         return int(again)
 
@@ -291,9 +309,20 @@ def list_jobs(
     status: str | None = None, *, limit: int = 50, url: str | None = None
 ) -> pd.DataFrame:
     """Your batches, newest first (optionally only those with ``status``)."""
-    columns = [_jobs.c[c] for c in ("id", "owner", "status", "progress", "current_step",
-                                    "created_at", "started_at", "completed_at",
-                                    "error_message")]  # fmt: skip
+    columns = [
+        _jobs.c[c]
+        for c in (
+            "id",
+            "owner",
+            "status",
+            "progress",
+            "current_step",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "error_message",
+        )
+    ]
     query = sa.select(*columns, _jobs.c.input_data).where(_jobs.c.parent_job_id.is_(None))
     if status is not None:
         query = query.where(_jobs.c.status == status)
@@ -302,11 +331,13 @@ def list_jobs(
         rows = tx.conn.execute(query).all()
     table = pd.DataFrame(
         [
-            {**{c.name: r._mapping[c.name] for c in columns},
-             "source": (r.input_data or {}).get("source"),
-             "total": (r.input_data or {}).get("total")}
+            {
+                **{c.name: r._mapping[c.name] for c in columns},
+                "source": (r.input_data or {}).get("source"),
+                "total": (r.input_data or {}).get("total"),
+            }
             for r in rows
         ],
         columns=[c.name for c in columns] + ["source", "total"],
-    )  # fmt: skip
+    )
     return table

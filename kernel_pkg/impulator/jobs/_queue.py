@@ -87,11 +87,18 @@ def insert_batch(
         conn.execute(
             sa.insert(_jobs),
             [
-                {"job_type": "compound", "status": "queued", "priority": priority,
-                 "progress": 0, "parent_job_id": job_id, "input_data": dict(child), **owner}
+                {
+                    "job_type": "compound",
+                    "status": "queued",
+                    "priority": priority,
+                    "progress": 0,
+                    "parent_job_id": job_id,
+                    "input_data": dict(child),
+                    **owner,
+                }
                 for child in children
             ],
-        )  # fmt: skip
+        )
     notify(conn, job_id)
     return int(job_id)
 
@@ -155,10 +162,9 @@ def release(conn: sa.Connection, lease: Lease, runner: str) -> None:
     """Give a job back to the queue (a runner stopping mid-job); finished children stay."""
     conn.execute(
         sa.update(_jobs)
-        .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner,
-               _jobs.c.status == "processing")
+        .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner, _jobs.c.status == "processing")
         .values(status="queued", runner=None, current_step="waiting for a runner")
-    )  # fmt: skip
+    )
     notify(conn, lease.job_id)
 
 
@@ -229,8 +235,11 @@ def finish_job(
     """Close a parent job (completed, failed or cancelled) and its unfinished children."""
     now = _now()
     values: dict[str, Any] = {
-        "status": status, "completed_at": now, "error_message": error, "current_step": status,
-    }  # fmt: skip
+        "status": status,
+        "completed_at": now,
+        "error_message": error,
+        "current_step": status,
+    }
     if status == "completed":
         values["progress"] = 100
     if result is not None:

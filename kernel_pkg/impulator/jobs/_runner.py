@@ -250,9 +250,10 @@ class Runner:
                 percent, step = progress.percent(), f"scoring {progress.done}/{progress.total}"
             try:
                 status = self._db(
-                    partial(queue.heartbeat, lease=lease, runner=self.name, progress=percent,
-                            step=step)
-                )  # fmt: skip
+                    partial(
+                        queue.heartbeat, lease=lease, runner=self.name, progress=percent, step=step
+                    )
+                )
             except (sa.exc.DBAPIError, StoreUnavailable):
                 status = "processing"  # still unreachable after our patience: try again
             if status is None:
@@ -345,13 +346,19 @@ class Runner:
                     return  # stored before a crash, or by another runner
                 name = child.input_data.get("name")
                 compound_id = save(
-                    result.report, name=name, on_duplicate=on_duplicate, job_id=child.id,
+                    result.report,
+                    name=name,
+                    on_duplicate=on_duplicate,
+                    job_id=child.id,
                     connection=conn,
-                )  # fmt: skip
+                )
                 queue.finish_child(
-                    conn, child.id, "completed", retries=retries,
+                    conn,
+                    child.id,
+                    "completed",
+                    retries=retries,
                     result={"compound_id": compound_id, "rows": len(result.report.rows)},
-                )  # fmt: skip
+                )
 
             self._db(work)
 
@@ -389,6 +396,9 @@ class Runner:
 
 def _batch_row(data: dict[str, Any]) -> BatchRow:
     return BatchRow(
-        row=int(data["row"]), query=str(data["query"]), kind=str(data.get("kind", "smiles")),
-        name=data.get("name"), inchikey=data.get("inchikey"),
-    )  # fmt: skip
+        row=int(data["row"]),
+        query=str(data["query"]),
+        kind=str(data.get("kind", "smiles")),
+        name=data.get("name"),
+        inchikey=data.get("inchikey"),
+    )

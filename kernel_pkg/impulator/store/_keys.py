@@ -12,9 +12,16 @@ __all__ = ["PROVENANCE_KEY_FIELDS", "provenance_key"]
 #: The provenance entries that change an analysis' numbers (versions of impulator and RDKit
 #: do not: a re-run with a newer release is still the same question).
 PROVENANCE_KEY_FIELDS: tuple[str, ...] = (
-    "scoring_model", "curation", "similarity_threshold", "top_k", "fingerprint",
-    "activity_types", "bioactivity_source", "bioactivity_release", "pdb_source",
-)  # fmt: skip
+    "scoring_model",
+    "curation",
+    "similarity_threshold",
+    "top_k",
+    "fingerprint",
+    "activity_types",
+    "bioactivity_source",
+    "bioactivity_release",
+    "pdb_source",
+)
 
 
 def provenance_key(provenance: Mapping[str, Any]) -> str:

@@ -40,9 +40,14 @@ ROLES: tuple[str, ...] = ("chemist", "viewer", "instructor", "admin")
 JOB_STATUSES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "cancelled")
 #: Tables whose rows belong to one user (``owner``).
 TENANT_TABLES: tuple[str, ...] = (
-    "jobs", "compounds", "compound_shares", "result_rows", "interference_flags",
-    "pdb_evidence", "exports",
-)  # fmt: skip
+    "jobs",
+    "compounds",
+    "compound_shares",
+    "result_rows",
+    "interference_flags",
+    "pdb_evidence",
+    "exports",
+)
 
 #: JSON everywhere, JSONB on PostgreSQL.
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -79,9 +84,11 @@ def _owner() -> Mapped[str]:
 def _same_owner(table: str) -> sa.ForeignKeyConstraint:
     """A compound's rows belong to the compound's owner (checked by the database)."""
     return sa.ForeignKeyConstraint(
-        ["compound_id", "owner"], ["compounds.id", "compounds.owner"],
-        name=f"fk_{table}_compound_owner", ondelete="CASCADE",
-    )  # fmt: skip
+        ["compound_id", "owner"],
+        ["compounds.id", "compounds.owner"],
+        name=f"fk_{table}_compound_owner",
+        ondelete="CASCADE",
+    )
 
 
 class Organization(Base):
@@ -175,11 +182,12 @@ class Compound(Base):
     __table_args__ = (
         sa.Index("ix_compounds_owner_created_at", "owner", "created_at"),
         sa.Index("ix_compounds_name_lower", sa.func.lower(sa.text("name"))),
-        sa.Index("ix_compounds_owner_inchikey_provenance_key", "owner", "inchikey",
-                 "provenance_key"),
+        sa.Index(
+            "ix_compounds_owner_inchikey_provenance_key", "owner", "inchikey", "provenance_key"
+        ),
         # Target of the (compound_id, owner) keys below (migration 0003).
         sa.UniqueConstraint("id", "owner"),
-    )  # fmt: skip
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
     job_id: Mapped[int | None] = mapped_column(
@@ -224,8 +232,9 @@ class ResultRow(Base):
 
     __tablename__ = "result_rows"
     __table_args__ = (_same_owner("result_rows"),)
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                                    primary_key=True)  # fmt: skip
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
     owner: Mapped[str] = _owner()
     compound_id: Mapped[int] = mapped_column(
         sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
@@ -294,8 +303,9 @@ class AuditEntry(Base):
     """Who did what to which target (append-only)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                                    primary_key=True)  # fmt: skip
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=sa.func.now(), index=True)
     actor: Mapped[str] = mapped_column(sa.Text, index=True)
     action: Mapped[str] = mapped_column(sa.Text)

@@ -45,16 +45,34 @@ _r = cast(sa.Table, ResultRow.__table__).c
 
 #: Columns of ``list`` and ``search`` results, in order.
 LIST_COLUMNS: tuple[str, ...] = (
-    "id", "name", "owner", "inchikey", "chembl_id", "best_score", "best_class", "model_id",
-    "mw", "n_rows", "n_flags", "created_at", "parent_smiles",
-)  # fmt: skip
+    "id",
+    "name",
+    "owner",
+    "inchikey",
+    "chembl_id",
+    "best_score",
+    "best_class",
+    "model_id",
+    "mw",
+    "n_rows",
+    "n_flags",
+    "created_at",
+    "parent_smiles",
+)
 #: Keys ``list`` sorts by ("-" in front: descending).
 SORT_KEYS: tuple[str, ...] = ("created_at", "name", "best_score", "mw", "n_rows")
 #: Keys of the ``filter`` dict of ``list``.
 FILTERS: tuple[str, ...] = (
-    "min_score", "max_score", "classes", "has_flags", "min_mw", "max_mw", "target", "model",
+    "min_score",
+    "max_score",
+    "classes",
+    "has_flags",
+    "min_mw",
+    "max_mw",
+    "target",
+    "model",
     "text",
-)  # fmt: skip
+)
 
 
 @dataclass

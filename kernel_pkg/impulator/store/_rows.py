@@ -32,10 +32,20 @@ __all__ = [
 
 #: Result-row columns stored as typed database columns (the rest is JSON in ``data``).
 TYPED_COLUMNS: tuple[str, ...] = (
-    "molecule_chembl_id", "target_chembl_id", "standard_type", "pactivity", "sei", "bei",
-    "nsei", "nbei", "final_score", "classification", "priority", "imp_candidate",
+    "molecule_chembl_id",
+    "target_chembl_id",
+    "standard_type",
+    "pactivity",
+    "sei",
+    "bei",
+    "nsei",
+    "nbei",
+    "final_score",
+    "classification",
+    "priority",
+    "imp_candidate",
     "scoring_model",
-)  # fmt: skip
+)
 _FLOATS = frozenset({"pactivity", "sei", "bei", "nsei", "nbei", "final_score"})
 
 

@@ -295,20 +295,29 @@ def write_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
     tx.conn.execute(
         _rows.insert(),
         [
-            {"owner": owner, "compound_id": compound_id, **dict(zip(TYPED_COLUMNS, t, strict=True)),
-             "data": d}
+            {
+                "owner": owner,
+                "compound_id": compound_id,
+                **dict(zip(TYPED_COLUMNS, t, strict=True)),
+                "data": d,
+            }
             for t, d in zip(records.typed(), records.data(), strict=True)
         ],
-    )  # fmt: skip
+    )
 
 
 _STAGING = "impulator_staging_rows"
 _COPY_TYPES = {"double precision": "float8", "integer": "int4", "boolean": "bool", "text": "text"}
 _TYPED_SQL = {
-    "pactivity": "double precision", "sei": "double precision", "bei": "double precision",
-    "nsei": "double precision", "nbei": "double precision", "final_score": "double precision",
-    "priority": "integer", "imp_candidate": "boolean",
-}  # fmt: skip
+    "pactivity": "double precision",
+    "sei": "double precision",
+    "bei": "double precision",
+    "nsei": "double precision",
+    "nbei": "double precision",
+    "final_score": "double precision",
+    "priority": "integer",
+    "imp_candidate": "boolean",
+}
 
 
 def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> None:

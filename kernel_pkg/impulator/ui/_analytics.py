@@ -50,8 +50,12 @@ _f = cast(sa.Table, InterferenceRecord.__table__).c
 
 #: Columns of :func:`target_summary`.
 TARGET_COLUMNS: tuple[str, ...] = (
-    "target_chembl_id", "target_pref_name", "compounds", "rows", "median_score",
-)  # fmt: skip
+    "target_chembl_id",
+    "target_pref_name",
+    "compounds",
+    "rows",
+    "median_score",
+)
 #: The figures of :func:`analytics_figures`, in page order.
 FIGURES: tuple[str, ...] = ("scores", "classes", "flags", "trends")
 #: The output type that the jupyterlab-plotly renderer draws.
@@ -207,9 +211,13 @@ def analytics_figures(summary: AnalyticsSummary) -> dict[str, Any]:
             marker_color=theme.COLOURS["primary"],
             hovertemplate="best score %{x}: %{y} compounds<extra></extra>",
         ),
-        layout={**layout, "title": "Best score distribution", "xaxis_title": "best score",
-                "yaxis_title": "compounds"},
-    )  # fmt: skip
+        layout={
+            **layout,
+            "title": "Best score distribution",
+            "xaxis_title": "best score",
+            "yaxis_title": "compounds",
+        },
+    )
     order = [*theme.CLASS_COLOURS, UNSCORED]
     counts = dict(n.get("class_counts") or {})
     names = [c for c in order if c in counts] + sorted(set(counts) - set(order))
@@ -231,9 +239,12 @@ def analytics_figures(summary: AnalyticsSummary) -> dict[str, Any]:
             marker_color=theme.COLOURS["warning"],
             hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
         ),
-        layout={**layout, "title": "Flag prevalence (neighbourhood structures)",
-                "yaxis_title": "% of structures"},
-    )  # fmt: skip
+        layout={
+            **layout,
+            "title": "Flag prevalence (neighbourhood structures)",
+            "yaxis_title": "% of structures",
+        },
+    )
     trend = n.get("trends") or []
     trends = go.Figure(
         go.Bar(
@@ -242,9 +253,12 @@ def analytics_figures(summary: AnalyticsSummary) -> dict[str, Any]:
             marker_color=theme.COLOURS["accent"],
             hovertemplate="%{x}: %{y} compounds stored<extra></extra>",
         ),
-        layout={**layout, "title": "Compounds stored per day (UTC, last 30 days)",
-                "yaxis_title": "compounds"},
-    )  # fmt: skip
+        layout={
+            **layout,
+            "title": "Compounds stored per day (UTC, last 30 days)",
+            "yaxis_title": "compounds",
+        },
+    )
     figures = {"scores": scores, "classes": classes, "flags": flag_figure, "trends": trends}
     for name, figure in figures.items():
         values = [v for v in figure.data[0].y or () if v is not None]
@@ -336,15 +350,28 @@ class AnalyticsPage:
         n = s.numbers
         mean = n.get("mean_score")
         self.tiles.children = [
-            theme.tile("Compounds", n["total_compounds"], "yours and shared with you",
-                       name="compounds"),
-            theme.tile("Mean best score", None if mean is None else round(float(mean), 3),
-                       "over scored compounds", name="mean"),
-            theme.tile("Strong IMP or better", n["strong_imps_or_better"],
-                       " or ".join(reversed(STRONG_CLASSES)), name="strong"),
-            theme.tile("Flagged compounds", s.flagged_compounds,
-                       "their own structure raises a flag", name="flagged"),
-        ]  # fmt: skip
+            theme.tile(
+                "Compounds", n["total_compounds"], "yours and shared with you", name="compounds"
+            ),
+            theme.tile(
+                "Mean best score",
+                None if mean is None else round(float(mean), 3),
+                "over scored compounds",
+                name="mean",
+            ),
+            theme.tile(
+                "Strong IMP or better",
+                n["strong_imps_or_better"],
+                " or ".join(reversed(STRONG_CLASSES)),
+                name="strong",
+            ),
+            theme.tile(
+                "Flagged compounds",
+                s.flagged_compounds,
+                "their own structure raises a flag",
+                name="flagged",
+            ),
+        ]
         self.figures = analytics_figures(s)
         for name, figure in self.figures.items():
             self.outputs[name].outputs = (

@@ -96,16 +96,20 @@ def check_query(text: str) -> QueryCheck:
     words = _KIND_WORDS.get(kind, kind)
     if kind in ("inchikey", "chembl_id", "name"):
         article = "An" if words[0] in "AEIOU" else "A"
-        return QueryCheck(kind, True, f"{article} {words}: it is looked up when you run the "
-                                      "analysis.")  # fmt: skip
+        return QueryCheck(
+            kind, True, f"{article} {words}: it is looked up when you run the analysis."
+        )
     structure = standardize(text)
     note = " (standardised parent shown)" if structure.smiles != text.strip() else ""
     if structure.excluded:
         note += "; ChEMBL would exclude it (e.g. inorganic), it is scored anyway"
     return QueryCheck(
-        kind, True, f"A valid {words}: {structure.smiles}{note}.", structure.smiles,
+        kind,
+        True,
+        f"A valid {words}: {structure.smiles}{note}.",
+        structure.smiles,
         depict_svg(structure.mol, width=320, height=220),
-    )  # fmt: skip
+    )
 
 
 def probe_availability(query: str, similarity: float = 0.90) -> dict[float, int]:
@@ -134,9 +138,17 @@ def probe_availability(query: str, similarity: float = 0.90) -> dict[float, int]
 
 #: Columns of :func:`best_rows`.
 BEST_COLUMNS: tuple[str, ...] = (
-    "molecule_chembl_id", "pref_name", "standard_type", "pactivity", "target_pref_name",
-    "similarity", "sei", "bei", "final_score", "classification",
-)  # fmt: skip
+    "molecule_chembl_id",
+    "pref_name",
+    "standard_type",
+    "pactivity",
+    "target_pref_name",
+    "similarity",
+    "sei",
+    "bei",
+    "final_score",
+    "classification",
+)
 
 
 def best_rows(rows: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
@@ -270,8 +282,11 @@ class AnalyzePage(AnalyzeView):
             return None
         finally:
             self.save_button.disabled = False
-        said = {"inserted": "Saved", "replaced": "Replaced the stored compound:",
-                "skipped": "Already stored with the same settings:"}[saved.action]  # fmt: skip
+        said = {
+            "inserted": "Saved",
+            "replaced": "Replaced the stored compound:",
+            "skipped": "Already stored with the same settings:",
+        }[saved.action]
         self.compound_id = saved.compound_id
         self.save_status.value = theme.status_html(f"{said} compound {saved.compound_id}.", "ok")
         self.link.value = (
@@ -316,32 +331,46 @@ class AnalyzePage(AnalyzeView):
             self.rows.value = theme.status_html(
                 "No neighbour reaches this similarity: lower the threshold (counts below).",
                 "info",
-            ) + (self._availability_html(counts, report.summary.get("similarity_threshold", 0))
-                 if counts else "")  # fmt: skip
+            ) + (
+                self._availability_html(counts, report.summary.get("similarity_threshold", 0))
+                if counts
+                else ""
+            )
             self.save_box.layout.display = "none"
             return
         self.save_box.layout.display = None if self.writable else "none"
         self.rows.value = theme.html_table(
             best_rows(report.rows),
             [
-                ("molecule_chembl_id", "ChEMBL id"), ("pref_name", "Name"),
-                ("standard_type", "Type"), ("pactivity", "pActivity"),
-                ("target_pref_name", "Target"), ("similarity", "Similarity"),
-                ("sei", "SEI"), ("bei", "BEI"), ("final_score", "Score"),
+                ("molecule_chembl_id", "ChEMBL id"),
+                ("pref_name", "Name"),
+                ("standard_type", "Type"),
+                ("pactivity", "pActivity"),
+                ("target_pref_name", "Target"),
+                ("similarity", "Similarity"),
+                ("sei", "SEI"),
+                ("bei", "BEI"),
+                ("final_score", "Score"),
                 ("classification", "Class", lambda r: theme.badge(r["classification"])),
             ],
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _availability_html(counts: dict[float, int], chosen: float) -> str:
         frame = pd.DataFrame(
-            [{"threshold": f"{t:.2f}" + (" (chosen)" if abs(t - chosen) < 1e-6 else ""),
-              "neighbours": n} for t, n in counts.items()]
-        )  # fmt: skip
+            [
+                {
+                    "threshold": f"{t:.2f}" + (" (chosen)" if abs(t - chosen) < 1e-6 else ""),
+                    "neighbours": n,
+                }
+                for t, n in counts.items()
+            ]
+        )
         return theme.html_table(
-            frame, [("threshold", "Similarity ≥"), ("neighbours", "Neighbours")],
+            frame,
+            [("threshold", "Similarity ≥"), ("neighbours", "Neighbours")],
             css="impulator-analyze-availability-table",
-        )  # fmt: skip
+        )
 
     # -- plumbing --------------------------------------------------------------------------
 

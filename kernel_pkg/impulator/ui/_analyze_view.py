@@ -44,82 +44,184 @@ class AnalyzeView:
     ) -> None:
         w = theme.widgets()
         p = "impulator-analyze-"
-        self.query = _classed(w.Text(
-            placeholder="SMILES, InChI, InChIKey, ChEMBL id or name (e.g. CHEMBL1421, dasatinib)",
-            continuous_update=True, layout=w.Layout(width="560px"),
-        ), p + "query")  # fmt: skip
+        self.query = _classed(
+            w.Text(
+                placeholder=(
+                    "SMILES, InChI, InChIKey, ChEMBL id or name (e.g. CHEMBL1421, dasatinib)"
+                ),
+                continuous_update=True,
+                layout=w.Layout(width="560px"),
+            ),
+            p + "query",
+        )
         self.validation = _classed(w.HTML(), p + "validation")
         self.preview = _classed(w.HTML(layout=w.Layout(display="none")), p + "preview")
-        self.similarity = _classed(w.FloatSlider(
-            value=0.90, min=0.40, max=1.00, step=0.05, readout_format=".2f",
-            description="Similarity ≥", style={"description_width": "110px"},
-            layout=w.Layout(width="420px"),
-        ), p + "similarity")  # fmt: skip
-        self.activity_types = _classed(w.SelectMultiple(
-            options=list(activity_types), value=list(activity_types), rows=len(activity_types),
-            description="Activity types", style={"description_width": "110px"},
-            tooltip="Ctrl-click or Shift-click to choose several",
-            layout=w.Layout(width="320px"),
-        ), p + "activity-types")  # fmt: skip
-        self.model = _classed(w.Dropdown(
-            options=list(models), value=default_model, description="Scoring model",
-            style={"description_width": "110px"}, layout=w.Layout(width="420px"),
-        ), p + "model")  # fmt: skip
-        self.pdb = _classed(w.Checkbox(
-            value=True, description="Use PDB evidence", indent=False,
-        ), p + "pdb")  # fmt: skip
-        self.probe_button = _classed(w.Button(
-            description="Check availability", icon="search", disabled=True,
-            tooltip="How many neighbours each similarity threshold gives (nothing is scored)",
-        ), p + "probe")  # fmt: skip
+        self.similarity = _classed(
+            w.FloatSlider(
+                value=0.90,
+                min=0.40,
+                max=1.00,
+                step=0.05,
+                readout_format=".2f",
+                description="Similarity ≥",
+                style={"description_width": "110px"},
+                layout=w.Layout(width="420px"),
+            ),
+            p + "similarity",
+        )
+        self.activity_types = _classed(
+            w.SelectMultiple(
+                options=list(activity_types),
+                value=list(activity_types),
+                rows=len(activity_types),
+                description="Activity types",
+                style={"description_width": "110px"},
+                tooltip="Ctrl-click or Shift-click to choose several",
+                layout=w.Layout(width="320px"),
+            ),
+            p + "activity-types",
+        )
+        self.model = _classed(
+            w.Dropdown(
+                options=list(models),
+                value=default_model,
+                description="Scoring model",
+                style={"description_width": "110px"},
+                layout=w.Layout(width="420px"),
+            ),
+            p + "model",
+        )
+        self.pdb = _classed(
+            w.Checkbox(
+                value=True,
+                description="Use PDB evidence",
+                indent=False,
+            ),
+            p + "pdb",
+        )
+        self.probe_button = _classed(
+            w.Button(
+                description="Check availability",
+                icon="search",
+                disabled=True,
+                tooltip="How many neighbours each similarity threshold gives (nothing is scored)",
+            ),
+            p + "probe",
+        )
         self.probe_status = _classed(w.HTML(), p + "probe-status")
         self.availability = _classed(w.HTML(), p + "availability")
-        self.run_button = _classed(w.Button(
-            description="Analyze", button_style="primary", icon="play", disabled=True,
-            tooltip="Score the compound's ChEMBL neighbourhood",
-        ), p + "run")  # fmt: skip
-        self.progress = _classed(w.IntProgress(
-            value=0, min=0, max=6, layout=w.Layout(width="240px", display="none"),
-        ), p + "progress")  # fmt: skip
+        self.run_button = _classed(
+            w.Button(
+                description="Analyze",
+                button_style="primary",
+                icon="play",
+                disabled=True,
+                tooltip="Score the compound's ChEMBL neighbourhood",
+            ),
+            p + "run",
+        )
+        self.progress = _classed(
+            w.IntProgress(
+                value=0,
+                min=0,
+                max=6,
+                layout=w.Layout(width="240px", display="none"),
+            ),
+            p + "progress",
+        )
         self.step = _classed(w.HTML(), p + "step")
         self.run_status = _classed(w.HTML(), p + "run-status")
         self.summary = _classed(w.HTML(), p + "summary")
         self.rows = _classed(w.HTML(), p + "rows")
-        self.name = _classed(w.Text(description="Name", layout=w.Layout(width="360px")),
-                             p + "name")  # fmt: skip
-        self.duplicates = _classed(w.Dropdown(
-            options=list(duplicates), value=duplicates[0][1], description="If stored before",
-            style={"description_width": "110px"}, layout=w.Layout(width="380px"),
-        ), p + "duplicates")  # fmt: skip
-        self.save_button = _classed(w.Button(
-            description="Save", button_style="success", icon="save",
-            tooltip="Store this result in the results database",
-        ), p + "save")  # fmt: skip
+        self.name = _classed(w.Text(description="Name", layout=w.Layout(width="360px")), p + "name")
+        self.duplicates = _classed(
+            w.Dropdown(
+                options=list(duplicates),
+                value=duplicates[0][1],
+                description="If stored before",
+                style={"description_width": "110px"},
+                layout=w.Layout(width="380px"),
+            ),
+            p + "duplicates",
+        )
+        self.save_button = _classed(
+            w.Button(
+                description="Save",
+                button_style="success",
+                icon="save",
+                tooltip="Store this result in the results database",
+            ),
+            p + "save",
+        )
         self.save_status = _classed(w.HTML(), p + "save-status")
         self.link = _classed(w.HTML(), p + "link")
-        self.readonly_note = _classed(w.HTML(
-            theme.status_html("Read-only access (viewer): you can analyse but not save.", "info"),
-            layout=w.Layout(display="none"),
-        ), p + "readonly")  # fmt: skip
+        self.readonly_note = _classed(
+            w.HTML(
+                theme.status_html(
+                    "Read-only access (viewer): you can analyse but not save.", "info"
+                ),
+                layout=w.Layout(display="none"),
+            ),
+            p + "readonly",
+        )
 
-        self.save_box = _classed(w.VBox([
-            w.HBox([self.name, self.duplicates]),
-            w.HBox([self.save_button, self.save_status, self.link]),
-        ]), p + "save-box")  # fmt: skip
-        self.result = _classed(w.VBox([
-            title("Result"), self.summary, title("Best rows"), self.rows, self.save_box,
-        ], layout=w.Layout(display="none")), p + "result")  # fmt: skip
-        query_box = _classed(w.VBox([
-            title("Compound"), self.query, self.validation, self.preview,
-        ]), p + "box", p + "query-box")  # fmt: skip
-        options_box = _classed(w.VBox([
-            title("Options"), self.similarity, self.model, self.activity_types, self.pdb,
-            w.HBox([self.probe_button, self.probe_status]), self.availability,
-        ]), p + "box", p + "options")  # fmt: skip
-        run_box = _classed(w.HBox([self.run_button, self.progress, self.step, self.run_status]),
-                           p + "run-box")  # fmt: skip
+        self.save_box = _classed(
+            w.VBox(
+                [
+                    w.HBox([self.name, self.duplicates]),
+                    w.HBox([self.save_button, self.save_status, self.link]),
+                ]
+            ),
+            p + "save-box",
+        )
+        self.result = _classed(
+            w.VBox(
+                [
+                    title("Result"),
+                    self.summary,
+                    title("Best rows"),
+                    self.rows,
+                    self.save_box,
+                ],
+                layout=w.Layout(display="none"),
+            ),
+            p + "result",
+        )
+        query_box = _classed(
+            w.VBox(
+                [
+                    title("Compound"),
+                    self.query,
+                    self.validation,
+                    self.preview,
+                ]
+            ),
+            p + "box",
+            p + "query-box",
+        )
+        options_box = _classed(
+            w.VBox(
+                [
+                    title("Options"),
+                    self.similarity,
+                    self.model,
+                    self.activity_types,
+                    self.pdb,
+                    w.HBox([self.probe_button, self.probe_status]),
+                    self.availability,
+                ]
+            ),
+            p + "box",
+            p + "options",
+        )
+        run_box = _classed(
+            w.HBox([self.run_button, self.progress, self.step, self.run_status]), p + "run-box"
+        )
         self.widget = theme.page_frame(
-            "Analyze", w.HTML(f"<style>{ANALYZE_CSS}</style>"),
+            "Analyze",
+            w.HTML(f"<style>{ANALYZE_CSS}</style>"),
             _classed(w.HBox([query_box, options_box]), p + "top"),
-            run_box, self.readonly_note, self.result,
-        )  # fmt: skip
+            run_box,
+            self.readonly_note,
+            self.result,
+        )

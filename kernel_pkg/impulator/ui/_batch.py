@@ -127,8 +127,9 @@ class BatchPage(BatchView):
         if len(data) > limit:
             self.file_status.value = theme.status_html(
                 f"{filename} is {size_words(len(data))}; a batch file may be at most "
-                f"{size_words(limit)}. Split it into smaller files and submit each.", "error",
-            )  # fmt: skip
+                f"{size_words(limit)}. Split it into smaller files and submit each.",
+                "error",
+            )
             return None
         try:
             preview = inspect_upload(data, filename)
@@ -175,9 +176,11 @@ class BatchPage(BatchView):
             columns=["row", "input", "reason"],
         )
         table = theme.html_table(
-            errors, [("row", "Row"), ("input", "Input"), ("reason", "Why it is invalid")],
-            empty="Every row is valid.", css="impulator-batch-errors-table",
-        )  # fmt: skip
+            errors,
+            [("row", "Row"), ("input", "Input"), ("reason", "Why it is invalid")],
+            empty="Every row is valid.",
+            css="impulator-batch-errors-table",
+        )
         self.report.value = f"<div class='impulator-batch-counts'>{counts}</div>{table}"
         self.submit_button.disabled = not valid
         return batch
@@ -187,8 +190,9 @@ class BatchPage(BatchView):
     def submit(self) -> jobs.Job | None:
         """Queue the validated file as a durable job with the chosen options; follow it."""
         if self.data is None or self.batch is None or not self.batch.rows:
-            self.submit_status.value = theme.status_html("Upload a file with valid rows first.",
-                                                         "error")  # fmt: skip
+            self.submit_status.value = theme.status_html(
+                "Upload a file with valid rows first.", "error"
+            )
             return None
         self.submit_button.disabled = True
         self.submit_status.value = theme.status_html(
@@ -200,11 +204,15 @@ class BatchPage(BatchView):
                 path.write_bytes(self.data)
                 column, name_column = self._columns()
                 job = jobs.submit(
-                    path, column=column, name_column=name_column,
-                    on_duplicate=str(self.duplicates.value), url=self.url,
+                    path,
+                    column=column,
+                    name_column=name_column,
+                    on_duplicate=str(self.duplicates.value),
+                    url=self.url,
                     similarity=round(float(self.similarity.value), 2),
-                    model=str(self.model.value), pdb=bool(self.pdb.value),
-                )  # fmt: skip
+                    model=str(self.model.value),
+                    pdb=bool(self.pdb.value),
+                )
         except Exception as exc:
             self.submit_status.value = theme.status_html(describe_error(exc), "error")
             self.submit_button.disabled = False
@@ -212,8 +220,9 @@ class BatchPage(BatchView):
         self.job = job
         self.submit_status.value = theme.status_html(
             f"Submitted as job {job.id}: it runs on the server, you may leave this page and "
-            "come back (or follow it on the Jobs page).", "ok",
-        )  # fmt: skip
+            "come back (or follow it on the Jobs page).",
+            "ok",
+        )
         self.tick()
         self.poller.start()
         return job
@@ -236,8 +245,9 @@ class BatchPage(BatchView):
             kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
             self.job_status.value = theme.status_html(
                 f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
-                f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.", kind,
-            )  # fmt: skip
+                f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.",
+                kind,
+            )
             if state.done:
                 self.link.value = '<a href="Jobs.ipynb">See it on the Jobs page →</a>'
             running = running or not state.done
@@ -269,8 +279,9 @@ class BatchPage(BatchView):
         if size > limit:  # said before the content is touched
             self.file_status.value = theme.status_html(
                 f"{name} is {size_words(size)}; a batch file may be at most "
-                f"{size_words(limit)}. Split it into smaller files and submit each.", "error",
-            )  # fmt: skip
+                f"{size_words(limit)}. Split it into smaller files and submit each.",
+                "error",
+            )
             return
         self.load(bytes(chosen["content"]), name)
 
@@ -279,12 +290,15 @@ class BatchPage(BatchView):
         try:
             if preview.sdf:
                 self.column.options = [("the structures (molfile records)", "")] + [
-                    (c, c) for c in preview.columns]  # fmt: skip
+                    (c, c) for c in preview.columns
+                ]
                 self.name_column.options = [("record title", NO_NAME)] + [
-                    (c, c) for c in preview.columns]  # fmt: skip
+                    (c, c) for c in preview.columns
+                ]
             else:
                 self.column.options = [("detect automatically", "")] + [
-                    (c, c) for c in preview.columns]  # fmt: skip
+                    (c, c) for c in preview.columns
+                ]
                 self.name_column.options = [("none", NO_NAME)] + [(c, c) for c in preview.columns]
             self.column.value, self.name_column.value = "", NO_NAME
             self.mapping.layout.display = None

@@ -37,73 +37,147 @@ class BatchView:
         w = theme.widgets()
         p = "impulator-batch-"
         wide = {"description_width": "130px"}
-        self.upload = _classed(w.FileUpload(
-            accept=".csv,.tsv,.txt,.sdf,.sd,.mol", multiple=False,
-            description="Upload CSV or SDF",
-        ), p + "upload")  # fmt: skip
+        self.upload = _classed(
+            w.FileUpload(
+                accept=".csv,.tsv,.txt,.sdf,.sd,.mol",
+                multiple=False,
+                description="Upload CSV or SDF",
+            ),
+            p + "upload",
+        )
         self.upload.layout.width = "220px"
         self.file_status = _classed(w.HTML(), p + "file-status")
-        self.column = _classed(w.Dropdown(
-            description="Compounds in", options=[("detect automatically", NO_NAME)], style=wide,
-            layout=w.Layout(width="420px"),
-        ), p + "column")  # fmt: skip
-        self.name_column = _classed(w.Dropdown(
-            description="Names in", options=[("none", NO_NAME)], style=wide,
-            layout=w.Layout(width="420px"),
-        ), p + "name-column")  # fmt: skip
+        self.column = _classed(
+            w.Dropdown(
+                description="Compounds in",
+                options=[("detect automatically", NO_NAME)],
+                style=wide,
+                layout=w.Layout(width="420px"),
+            ),
+            p + "column",
+        )
+        self.name_column = _classed(
+            w.Dropdown(
+                description="Names in",
+                options=[("none", NO_NAME)],
+                style=wide,
+                layout=w.Layout(width="420px"),
+            ),
+            p + "name-column",
+        )
         self.detected = _classed(w.HTML(), p + "detected")
         self.preview = _classed(w.HTML(), p + "preview")
         self.report = _classed(w.HTML(), p + "report")
-        self.similarity = _classed(w.FloatSlider(
-            value=0.90, min=0.40, max=1.00, step=0.05, readout_format=".2f",
-            description="Similarity ≥", style=wide, layout=w.Layout(width="420px"),
-        ), p + "similarity")  # fmt: skip
-        self.model = _classed(w.Dropdown(
-            options=list(models), value=default_model, description="Scoring model", style=wide,
-            layout=w.Layout(width="420px"),
-        ), p + "model")  # fmt: skip
-        self.pdb = _classed(w.Checkbox(value=True, description="Use PDB evidence",
-                                       indent=False), p + "pdb")  # fmt: skip
-        self.duplicates = _classed(w.RadioButtons(
-            options=[("skip: keep the stored compound", "skip"),
-                     ("replace the stored compound", "replace"),
-                     ("keep both", "keep")],
-            value="skip", description="Stored before", style=wide,
-        ), p + "duplicates")  # fmt: skip
-        self.submit_button = _classed(w.Button(
-            description="Submit batch", button_style="primary", icon="upload", disabled=True,
-            tooltip="Queue the valid rows as a job that runs on the server",
-        ), p + "submit")  # fmt: skip
+        self.similarity = _classed(
+            w.FloatSlider(
+                value=0.90,
+                min=0.40,
+                max=1.00,
+                step=0.05,
+                readout_format=".2f",
+                description="Similarity ≥",
+                style=wide,
+                layout=w.Layout(width="420px"),
+            ),
+            p + "similarity",
+        )
+        self.model = _classed(
+            w.Dropdown(
+                options=list(models),
+                value=default_model,
+                description="Scoring model",
+                style=wide,
+                layout=w.Layout(width="420px"),
+            ),
+            p + "model",
+        )
+        self.pdb = _classed(
+            w.Checkbox(value=True, description="Use PDB evidence", indent=False), p + "pdb"
+        )
+        self.duplicates = _classed(
+            w.RadioButtons(
+                options=[
+                    ("skip: keep the stored compound", "skip"),
+                    ("replace the stored compound", "replace"),
+                    ("keep both", "keep"),
+                ],
+                value="skip",
+                description="Stored before",
+                style=wide,
+            ),
+            p + "duplicates",
+        )
+        self.submit_button = _classed(
+            w.Button(
+                description="Submit batch",
+                button_style="primary",
+                icon="upload",
+                disabled=True,
+                tooltip="Queue the valid rows as a job that runs on the server",
+            ),
+            p + "submit",
+        )
         self.submit_status = _classed(w.HTML(), p + "submit-status")
-        self.progress = _classed(w.IntProgress(
-            value=0, min=0, max=1, layout=w.Layout(width="320px", visibility="hidden"),
-        ), p + "progress")  # fmt: skip
+        self.progress = _classed(
+            w.IntProgress(
+                value=0,
+                min=0,
+                max=1,
+                layout=w.Layout(width="320px", visibility="hidden"),
+            ),
+            p + "progress",
+        )
         self.job_status = _classed(w.HTML(), p + "job-status")
         self.link = _classed(w.HTML(), p + "link")
         self.jobs = _classed(w.HTML(), p + "jobs")
-        self.refresh_button = _classed(w.Button(description="Refresh", icon="refresh"),
-                                       p + "refresh")  # fmt: skip
-        self.readonly_note = _classed(w.HTML(
-            theme.status_html("Read-only access (viewer): you can check a file but not submit "
-                              "it.", "info"), layout=w.Layout(display="none"),
-        ), p + "readonly")  # fmt: skip
+        self.refresh_button = _classed(
+            w.Button(description="Refresh", icon="refresh"), p + "refresh"
+        )
+        self.readonly_note = _classed(
+            w.HTML(
+                theme.status_html(
+                    "Read-only access (viewer): you can check a file but not submit it.", "info"
+                ),
+                layout=w.Layout(display="none"),
+            ),
+            p + "readonly",
+        )
 
-        self.mapping = _classed(w.VBox([
-            title("Columns"), w.HBox([self.column, self.name_column]), self.detected,
-            title("First rows"), self.preview,
-        ], layout=w.Layout(display="none")), p + "box", p + "mapping")  # fmt: skip
-        self.submit_box = _classed(w.VBox([
-            title("Options"), w.HBox([w.VBox([self.similarity, self.model, self.pdb]),
-                                      self.duplicates]),
-            _classed(w.HBox([self.submit_button, self.submit_status]), p + "row"),
-        ]), p + "box", p + "submit-box")  # fmt: skip
+        self.mapping = _classed(
+            w.VBox(
+                [
+                    title("Columns"),
+                    w.HBox([self.column, self.name_column]),
+                    self.detected,
+                    title("First rows"),
+                    self.preview,
+                ],
+                layout=w.Layout(display="none"),
+            ),
+            p + "box",
+            p + "mapping",
+        )
+        self.submit_box = _classed(
+            w.VBox(
+                [
+                    title("Options"),
+                    w.HBox([w.VBox([self.similarity, self.model, self.pdb]), self.duplicates]),
+                    _classed(w.HBox([self.submit_button, self.submit_status]), p + "row"),
+                ]
+            ),
+            p + "box",
+            p + "submit-box",
+        )
         self.widget = theme.page_frame(
-            "Batch", w.HTML(f"<style>{BATCH_CSS}</style>"),
+            "Batch",
+            w.HTML(f"<style>{BATCH_CSS}</style>"),
             _classed(w.HBox([self.upload, self.file_status]), p + "row"),
             self.mapping,
-            title("Validation report"), self.report,
-            self.submit_box, self.readonly_note,
+            title("Validation report"),
+            self.report,
+            self.submit_box,
+            self.readonly_note,
             _classed(w.HBox([self.progress, self.job_status, self.link]), p + "row"),
             _classed(w.HBox([title("My recent batches"), self.refresh_button]), p + "row"),
             self.jobs,
-        )  # fmt: skip
+        )

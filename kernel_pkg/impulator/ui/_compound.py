@@ -129,13 +129,22 @@ def sort_activities(rows: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 _ACTIVITY_COLUMNS: list[theme.Column] = [
-    ("pref_name", "Molecule", lambda r: html.escape(
-        theme.format_value(r.get("pref_name")) or theme.format_value(r.get("molecule_chembl_id"))
-    )),
-    ("target_pref_name", "Target", lambda r: html.escape(
-        f"{theme.format_value(r.get('target_pref_name'))} "
-        f"({theme.format_value(r.get('target_chembl_id'))})"
-    )),
+    (
+        "pref_name",
+        "Molecule",
+        lambda r: html.escape(
+            theme.format_value(r.get("pref_name"))
+            or theme.format_value(r.get("molecule_chembl_id"))
+        ),
+    ),
+    (
+        "target_pref_name",
+        "Target",
+        lambda r: html.escape(
+            f"{theme.format_value(r.get('target_pref_name'))} "
+            f"({theme.format_value(r.get('target_chembl_id'))})"
+        ),
+    ),
     ("standard_type", "Type"),
     ("value_nm", "Value (nM)", lambda r: html.escape(theme.format_value(r.get("value_nm"), 2))),
     ("pactivity", "pActivity", lambda r: html.escape(theme.format_value(r.get("pactivity"), 2))),
@@ -144,9 +153,15 @@ _ACTIVITY_COLUMNS: list[theme.Column] = [
     ("nsei", "NSEI", lambda r: html.escape(theme.format_value(r.get("nsei"), 3))),
     ("nbei", "NBEI", lambda r: html.escape(theme.format_value(r.get("nbei"), 3))),
     ("final_score", "Score"),
-    ("classification", "Class", lambda r: theme.badge(r.get("classification"))
-     + (html.escape(f" {r['invalid_reason']}") if r.get("invalid_reason") else "")),
-]  # fmt: skip
+    (
+        "classification",
+        "Class",
+        lambda r: (
+            theme.badge(r.get("classification"))
+            + (html.escape(f" {r['invalid_reason']}") if r.get("invalid_reason") else "")
+        ),
+    ),
+]
 
 
 def activities_html(rows: pd.DataFrame, page: int = 1, *, size: int = PAGE_SIZE) -> str:
@@ -246,13 +261,14 @@ class CompoundPage:
         top = w.HBox([structure, header])
         top.add_class("impulator-compound-top")
 
-        self.sort = w.Dropdown(options=list(ACTIVITY_SORTS), description="Sort by",
-                               layout=w.Layout(width="300px"))  # fmt: skip
+        self.sort = w.Dropdown(
+            options=list(ACTIVITY_SORTS), description="Sort by", layout=w.Layout(width="300px")
+        )
         self.sort.add_class("impulator-compound-sort")
-        self.previous = w.Button(description="Previous", icon="arrow-left",
-                                 layout=w.Layout(width="110px"))  # fmt: skip
-        self.next = w.Button(description="Next", icon="arrow-right",
-                             layout=w.Layout(width="110px"))  # fmt: skip
+        self.previous = w.Button(
+            description="Previous", icon="arrow-left", layout=w.Layout(width="110px")
+        )
+        self.next = w.Button(description="Next", icon="arrow-right", layout=w.Layout(width="110px"))
         self.previous.add_class("impulator-compound-previous")
         self.next.add_class("impulator-compound-next")
         self.activities = w.HTML()

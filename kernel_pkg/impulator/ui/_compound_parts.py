@@ -105,14 +105,23 @@ def header_html(compound: StoredCompound) -> str:
         ("Data", source + (f" (release {release})" if release and release != source else "")),
         ("Settings", "; ".join(x for x in settings if x)),
         ("PDB evidence", _text(p.get("pdb_source")) or "not looked up"),
-        ("Computed with", f"impulator {_text(p.get('impulator'))}, RDKit {_text(p.get('rdkit'))}, "
-                          f"alerts {_text(p.get('impulator_alerts'))}"),
-        ("Neighbours", f"{_text(s.get('neighbours'))} compounds, {compound.n_rows} rows "
-                       f"({_text(s.get('invalid_rows')) or 0} invalid)"),
+        (
+            "Computed with",
+            f"impulator {_text(p.get('impulator'))}, RDKit {_text(p.get('rdkit'))}, "
+            f"alerts {_text(p.get('impulator_alerts'))}",
+        ),
+        (
+            "Neighbours",
+            f"{_text(s.get('neighbours'))} compounds, {compound.n_rows} rows "
+            f"({_text(s.get('invalid_rows')) or 0} invalid)",
+        ),
         ("Created", theme.format_time(compound.created_at)),
-        ("Owner", compound.owner + (f"; shared with {', '.join(compound.shared_with)}"
-                                    if compound.shared_with else "")),
-    ]  # fmt: skip
+        (
+            "Owner",
+            compound.owner
+            + (f"; shared with {', '.join(compound.shared_with)}" if compound.shared_with else ""),
+        ),
+    ]
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in items if v
     )

@@ -84,8 +84,11 @@ class ExplorerPage:
         self.filters = FilterControls()
         f = self.filters
         self.search, self.search_button, self.sort, self.mine = (
-            f.search, f.search_button, f.sort, f.mine,
-        )  # fmt: skip
+            f.search,
+            f.search_button,
+            f.sort,
+            f.mine,
+        )
         self.classes, self.flags, self.score = f.classes, f.flags, f.score
         self.min_mw, self.max_mw, self.target = f.min_mw, f.max_mw, f.target
         self.reset_button, self.filter_status = f.reset_button, f.filter_status

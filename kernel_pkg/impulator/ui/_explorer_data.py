@@ -246,8 +246,16 @@ def row_html(record: Mapping[str, Any], depiction: str) -> str:
 
 #: Headings of the row cells above (after the selection box).
 HEADINGS: tuple[str, ...] = (
-    "Structure", "Name", "Best score", "Best class", "MW", "Rows", "Flags", "Owner", "Stored",
-)  # fmt: skip
+    "Structure",
+    "Name",
+    "Best score",
+    "Best class",
+    "MW",
+    "Rows",
+    "Flags",
+    "Owner",
+    "Stored",
+)
 
 
 def header_html() -> str:

@@ -131,9 +131,16 @@ class FilterControls:
         self.filter_status = _css(w.HTML(), "filter-status")
         #: Every control whose change filters the list again.
         self.controls: tuple[Any, ...] = (
-            self.search, self.classes, self.flags, self.score, self.min_mw, self.max_mw,
-            self.target, self.mine, self.sort,
-        )  # fmt: skip
+            self.search,
+            self.classes,
+            self.flags,
+            self.score,
+            self.min_mw,
+            self.max_mw,
+            self.target,
+            self.mine,
+            self.sort,
+        )
         bar = w.HBox
         self.rows = [
             _css(bar([self.search, self.search_button, self.sort, self.mine]), "bar"),

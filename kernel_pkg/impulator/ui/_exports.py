@@ -37,8 +37,13 @@ _CSS = """
 .impulator-export-link a { font-weight: 600; }
 .impulator-export-link .impulator-export-size { color: #5f6b7a; margin-left: 6px; }
 """
-_ICONS = {"csv": "table", "prototype": "table", "sdf": "flask", "excel": "file-excel-o",
-          "pdf": "file-pdf-o"}  # fmt: skip
+_ICONS = {
+    "csv": "table",
+    "prototype": "table",
+    "sdf": "flask",
+    "excel": "file-excel-o",
+    "pdf": "file-pdf-o",
+}
 
 
 def download_html(name: str, mime: str, data: bytes, *, token: str = "", auto: bool = True) -> str:

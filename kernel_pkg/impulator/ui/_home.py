@@ -49,13 +49,27 @@ _log = logging.getLogger(__name__)
 RUNNING_STATUSES: tuple[str, ...] = ("queued", "processing")
 #: Columns of ``HomeSummary.recent_jobs``.
 JOB_COLUMNS: tuple[str, ...] = (
-    "id", "source", "status", "done", "total", "progress", "current_step", "created_at",
-)  # fmt: skip
+    "id",
+    "source",
+    "status",
+    "done",
+    "total",
+    "progress",
+    "current_step",
+    "created_at",
+)
 #: Columns of ``HomeSummary.recent_compounds``.
 RECENT_COMPOUND_COLUMNS: tuple[str, ...] = (
-    "id", "name", "owner", "chembl_id", "best_score", "best_class", "n_rows", "n_flags",
+    "id",
+    "name",
+    "owner",
+    "chembl_id",
+    "best_score",
+    "best_class",
+    "n_rows",
+    "n_flags",
     "created_at",
-)  # fmt: skip
+)
 #: What a viewer reads when a quick analysis cannot be saved.
 VIEWER_MESSAGE = (
     "Your account can read results but not save them (viewer role): "
@@ -206,11 +220,16 @@ def quick_analysis(
         probe = ", ".join(f"{t:.2f}: {n}" for t, n in report.availability.items())
         similarity = float(report.summary.get("similarity_threshold", 0.9))
         return QuickResult(
-            None, "nothing", text, None, None, 0,
+            None,
+            "nothing",
+            text,
+            None,
+            None,
+            0,
             f"Nothing saved: no compound in {report.provenance.get('bioactivity_source')} "
             f"reaches similarity {similarity:.2f} (neighbours at lower thresholds: "
             f"{probe or 'none'}).",
-        )  # fmt: skip
+        )
     saved = save_report(report, url=url)
     name, best = default_name(report), best_class(report.rows)
     score = report.summary.get("best_score")
@@ -223,10 +242,15 @@ def quick_analysis(
     scored = "" if score is None else f", best score {score:.3f}"
     best_text = best or "none (no scored row)"
     return QuickResult(
-        saved.compound_id, saved.action, name, best, score, len(report.rows),
+        saved.compound_id,
+        saved.action,
+        name,
+        best,
+        score,
+        len(report.rows),
         f"{said} {name} as compound {saved.compound_id}: best class {best_text}"
         f"{scored} ({len(report.rows)} rows).",
-    )  # fmt: skip
+    )
 
 
 def _check_can_save(url: str | None) -> None:
@@ -393,15 +417,22 @@ class HomePage:
         user = f'<span class="impulator-user">{html.escape(s.user)}</span>' if s else ""
         self.header.value = f"<h1>Home</h1>{user}"
         self.tiles.children = [
-            theme.tile("Compounds", s and s.compounds, "yours and shared with you",
-                       name="compounds"),
-            theme.tile("Strong IMP or better", s and s.strong_or_better,
-                       " or ".join(reversed(STRONG_CLASSES)), name="strong"),
-            theme.tile("Running jobs", s and s.running_jobs, "queued or being scored",
-                       name="running"),
-            theme.tile("Processed today", s and s.processed_today, "stored since 00:00 UTC",
-                       name="today"),
-        ]  # fmt: skip
+            theme.tile(
+                "Compounds", s and s.compounds, "yours and shared with you", name="compounds"
+            ),
+            theme.tile(
+                "Strong IMP or better",
+                s and s.strong_or_better,
+                " or ".join(reversed(STRONG_CLASSES)),
+                name="strong",
+            ),
+            theme.tile(
+                "Running jobs", s and s.running_jobs, "queued or being scored", name="running"
+            ),
+            theme.tile(
+                "Processed today", s and s.processed_today, "stored since 00:00 UTC", name="today"
+            ),
+        ]
         empty_jobs = pd.DataFrame(columns=list(JOB_COLUMNS))
         empty_compounds = pd.DataFrame(columns=list(RECENT_COMPOUND_COLUMNS))
         self.jobs.value = theme.html_table(

@@ -31,9 +31,20 @@ _log = logging.getLogger(__name__)
 
 #: Columns of :func:`job_states`.
 JOB_STATE_COLUMNS: tuple[str, ...] = (
-    "id", "source", "status", "done", "total", "stored", "failed", "invalid", "cancelled",
-    "progress", "current_step", "created_at", "error_message",
-)  # fmt: skip
+    "id",
+    "source",
+    "status",
+    "done",
+    "total",
+    "stored",
+    "failed",
+    "invalid",
+    "cancelled",
+    "progress",
+    "current_step",
+    "created_at",
+    "error_message",
+)
 
 JOBS_CSS = f"""
 .impulator-jobs-actions {{ gap: 8px; align-items: center; flex-wrap: wrap; }}
@@ -58,18 +69,25 @@ def job_states(url: str | None = None, limit: int = 50) -> pd.DataFrame:
     records = []
     for job in listed.to_dict("records"):
         record = {c: job.get(c) for c in JOB_STATE_COLUMNS}
-        record.update(done=0, total=int(job["total"] or 0), stored=0, failed=0, invalid=0,
-                      cancelled=0)  # fmt: skip
+        record.update(
+            done=0, total=int(job["total"] or 0), stored=0, failed=0, invalid=0, cancelled=0
+        )
         try:
             s = jobs.Job(int(job["id"]), url).status()
         except LookupError:  # deleted between the two reads
             pass
         else:
             record.update(
-                status=s.status, progress=s.progress, current_step=s.current_step,
-                done=s.stored + s.failed + s.invalid + s.cancelled, total=s.total,
-                stored=s.stored, failed=s.failed, invalid=s.invalid, cancelled=s.cancelled,
-            )  # fmt: skip
+                status=s.status,
+                progress=s.progress,
+                current_step=s.current_step,
+                done=s.stored + s.failed + s.invalid + s.cancelled,
+                total=s.total,
+                stored=s.stored,
+                failed=s.failed,
+                invalid=s.invalid,
+                cancelled=s.cancelled,
+            )
         records.append(record)
     frame = pd.DataFrame(records, columns=list(JOB_STATE_COLUMNS))
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
@@ -94,13 +112,19 @@ def job_table_html(frame: pd.DataFrame, empty: str = "No batch jobs yet.") -> st
     return theme.html_table(
         frame,
         [
-            ("id", "Job"), ("source", "Input"), ("status", "Status", _status),
-            ("done", "Progress", _progress), ("current_step", "Step"), ("stored", "Stored"),
-            ("failed", "Failed"), ("invalid", "Invalid"), ("created_at", "Created"),
+            ("id", "Job"),
+            ("source", "Input"),
+            ("status", "Status", _status),
+            ("done", "Progress", _progress),
+            ("current_step", "Step"),
+            ("stored", "Stored"),
+            ("failed", "Failed"),
+            ("invalid", "Invalid"),
+            ("created_at", "Created"),
         ],
         empty=empty,
         css="impulator-jobs-table",
-    )  # fmt: skip
+    )
 
 
 class JobsPage:
@@ -126,16 +150,24 @@ class JobsPage:
         self.error = classed(w.HTML(), "error")
         self.updated = classed(w.HTML(), "updated")
         self.refresh_button = classed(w.Button(description="Refresh", icon="refresh"), "refresh")
-        self.select = classed(w.Dropdown(description="Job", options=[], layout=w.Layout(
-            width="460px")), "select")  # fmt: skip
-        self.cancel_button = classed(w.Button(description="Cancel job…", icon="stop",
-                                              button_style="warning"), "cancel")  # fmt: skip
-        self.confirm_yes = classed(w.Button(description="Yes, cancel it", button_style="danger"),
-                                   "confirm-yes")  # fmt: skip
+        self.select = classed(
+            w.Dropdown(description="Job", options=[], layout=w.Layout(width="460px")), "select"
+        )
+        self.cancel_button = classed(
+            w.Button(description="Cancel job…", icon="stop", button_style="warning"), "cancel"
+        )
+        self.confirm_yes = classed(
+            w.Button(description="Yes, cancel it", button_style="danger"), "confirm-yes"
+        )
         self.confirm_no = classed(w.Button(description="No, keep it"), "confirm-no")
         self.confirm_text = w.HTML()
-        self.confirm = classed(w.HBox([self.confirm_text, self.confirm_yes, self.confirm_no],
-                                      layout=w.Layout(display="none")), "confirm")  # fmt: skip
+        self.confirm = classed(
+            w.HBox(
+                [self.confirm_text, self.confirm_yes, self.confirm_no],
+                layout=w.Layout(display="none"),
+            ),
+            "confirm",
+        )
         self.retry_button = classed(w.Button(description="Retry failed", icon="redo"), "retry")
         self.action_status = classed(w.HTML(), "action-status")
         self.detail = classed(w.HTML(), "detail")
@@ -150,14 +182,23 @@ class JobsPage:
         self.confirm_yes.on_click(lambda _b: self._safely(self.cancel))
         self.confirm_no.on_click(lambda _b: self._safely(self._hide_confirm))
         self.retry_button.on_click(lambda _b: self._safely(self.retry))
-        actions = classed(w.HBox([self.select, self.cancel_button, self.retry_button,
-                                  self.action_status]), "actions")  # fmt: skip
+        actions = classed(
+            w.HBox([self.select, self.cancel_button, self.retry_button, self.action_status]),
+            "actions",
+        )
         self.widget = theme.page_frame(
-            "Jobs", w.HTML(f"<style>{JOBS_CSS}</style>"),
+            "Jobs",
+            w.HTML(f"<style>{JOBS_CSS}</style>"),
             classed(w.HBox([title("My batch jobs"), self.refresh_button, self.updated]), "bar"),
-            self.error, self.table, title("Selected job"), actions, self.confirm, self.detail,
-            title("Rows not stored"), self.errors,
-        )  # fmt: skip
+            self.error,
+            self.table,
+            title("Selected job"),
+            actions,
+            self.confirm,
+            self.detail,
+            title("Rows not stored"),
+            self.errors,
+        )
         self.refresh()
 
     # -- reading ---------------------------------------------------------------------------
@@ -181,8 +222,11 @@ class JobsPage:
         chosen = self.select.value
         if options != [tuple(o) for o in self.select.options]:
             self.select.options = options
-            self.select.value = chosen if chosen in [o[1] for o in options] else (
-                options[0][1] if options else None)  # fmt: skip
+            self.select.value = (
+                chosen
+                if chosen in [o[1] for o in options]
+                else (options[0][1] if options else None)
+            )
         self._show_detail()
         running = bool(states["status"].isin(RUNNING_STATUSES).any())
         if running:
@@ -253,8 +297,11 @@ class JobsPage:
         except Exception as exc:
             self.action_status.value = theme.status_html(describe_error(exc), "error")
             return 0
-        said = f"{again} row(s) of job {job_id} queued again." if again else (
-            f"Job {job_id} has no failed or cancelled row to retry.")  # fmt: skip
+        said = (
+            f"{again} row(s) of job {job_id} queued again."
+            if again
+            else (f"Job {job_id} has no failed or cancelled row to retry.")
+        )
         self.action_status.value = theme.status_html(said, "ok" if again else "info")
         self.refresh()
         return again
@@ -276,8 +323,11 @@ class JobsPage:
             return
         running = record["status"] in RUNNING_STATUSES
         step = html.escape(str(record["current_step"] or ""))
-        problem = theme.status_html(str(record["error_message"]), "error") if (
-            record["error_message"]) else ""  # fmt: skip
+        problem = (
+            theme.status_html(str(record["error_message"]), "error")
+            if (record["error_message"])
+            else ""
+        )
         self.detail.value = (
             f"{_status(record)} {theme.progress_html(int(record['done']), int(record['total']))}"
             f" {step} · {record['stored']} stored, {record['failed']} failed, "

@@ -33,9 +33,17 @@ COLOUR_BY: dict[str, str] = {"Score": "score", "Target": "target"}
 #: Most targets given a colour of their own; the others share one.
 MAX_TARGETS = 10
 _PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
-)  # fmt: skip
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 _OTHER = "#b0b7c0"
 _LABELS = {"sei": "SEI", "bei": "BEI", "nsei": "NSEI", "nbei": "NBEI"}
 
@@ -274,9 +282,11 @@ class PlanesPanel:
         self.query_inchikey = query_inchikey
         self.on_select = on_select
         self.colour = w.Dropdown(
-            options=list(COLOUR_BY), value="Score", description="Colour by",
+            options=list(COLOUR_BY),
+            value="Score",
+            description="Colour by",
             layout=w.Layout(width="220px"),
-        )  # fmt: skip
+        )
         self.colour.add_class("impulator-compound-colour-by")
         legend = w.HTML(
             '<span class="impulator-empty">Diamonds: the compound itself; circles: its '

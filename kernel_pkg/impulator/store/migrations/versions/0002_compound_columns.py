@@ -53,10 +53,13 @@ def upgrade() -> None:
             batch.add_column(column)
     op.create_index(INDEX, "compounds", ["owner", "inchikey", "provenance_key"])
     compounds = sa.table(
-        "compounds", sa.column("id", sa.Integer), sa.column("provenance", sa.JSON),
-        sa.column("summary", sa.JSON), sa.column("provenance_key", sa.Text),
+        "compounds",
+        sa.column("id", sa.Integer),
+        sa.column("provenance", sa.JSON),
+        sa.column("summary", sa.JSON),
+        sa.column("provenance_key", sa.Text),
         sa.column("n_rows", sa.Integer),
-    )  # fmt: skip
+    )
     connection = op.get_bind()
     for id_, provenance, summary in connection.execute(
         sa.select(compounds.c.id, compounds.c.provenance, compounds.c.summary)

@@ -45,8 +45,15 @@ GROUP_ROLES = {
     "impulator_admin": "NOLOGIN",
     "impulator_runner": "NOLOGIN NOINHERIT",
 }
-TENANT = ("jobs", "compounds", "compound_shares", "result_rows", "interference_flags",
-          "pdb_evidence", "exports")  # fmt: skip
+TENANT = (
+    "jobs",
+    "compounds",
+    "compound_shares",
+    "result_rows",
+    "interference_flags",
+    "pdb_evidence",
+    "exports",
+)
 CHILDREN = ("result_rows", "interference_flags", "pdb_evidence")
 PLATFORM = ("organizations", "users", "groups")
 IS_ADMIN = "pg_has_role(current_user, 'impulator_admin', 'USAGE')"
@@ -112,9 +119,12 @@ def upgrade() -> None:
     for table in CHILD_TABLES:
         with op.batch_alter_table(table) as batch:
             batch.create_foreign_key(
-                f"fk_{table}_compound_owner", "compounds", ["compound_id", "owner"],
-                ["id", "owner"], ondelete="CASCADE",
-            )  # fmt: skip
+                f"fk_{table}_compound_owner",
+                "compounds",
+                ["compound_id", "owner"],
+                ["id", "owner"],
+                ondelete="CASCADE",
+            )
     if op.get_bind().dialect.name == "postgresql":
         _secure()
 
@@ -130,8 +140,10 @@ def _secure() -> None:
         "impulator_user, impulator_runner', current_database()); END $$"
     )
     op.execute("GRANT USAGE ON SCHEMA public TO impulator_user, impulator_runner")
-    op.execute(f"GRANT SELECT ON alembic_version, {', '.join(PLATFORM)}, group_memberships, "
-             f"{', '.join(TENANT)}, audit_log TO impulator_user")  # fmt: skip
+    op.execute(
+        f"GRANT SELECT ON alembic_version, {', '.join(PLATFORM)}, group_memberships, "
+        f"{', '.join(TENANT)}, audit_log TO impulator_user"
+    )
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(TENANT)} TO impulator_writer")
     op.execute("GRANT INSERT ON audit_log TO impulator_writer")
     op.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO impulator_writer")
@@ -195,8 +207,10 @@ def _unsecure() -> None:
     op.execute("REVOKE ALL ON jobs, alembic_version FROM impulator_runner")
     op.execute("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM impulator_writer")
     op.execute(f"REVOKE ALL ON {', '.join(TENANT)}, audit_log FROM impulator_writer")
-    op.execute(f"REVOKE ALL ON alembic_version, {', '.join(PLATFORM)}, group_memberships, "
-             f"{', '.join(TENANT)}, audit_log FROM impulator_user")  # fmt: skip
+    op.execute(
+        f"REVOKE ALL ON alembic_version, {', '.join(PLATFORM)}, group_memberships, "
+        f"{', '.join(TENANT)}, audit_log FROM impulator_user"
+    )
     op.execute("REVOKE USAGE ON SCHEMA public FROM impulator_user, impulator_runner")
     op.execute(
         "DO $$ BEGIN EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM "
