@@ -206,7 +206,7 @@ async def pre_spawn_hook(spawner: Any) -> None:
     if home:
         await asyncio.to_thread(install_dashboards, Path(home))
     if admin_url:
-        from impulator.store._provision import provision_user
+        from impulator.store import provision_user
 
         sharing = [g for g in groups if g not in ROLE_GROUPS and g != DASHBOARD_GROUP]
         try:
@@ -236,7 +236,7 @@ def runner_database_url() -> str | None:
     admin_url = os.environ.get("IMPULATOR_HUB_ADMIN_DATABASE_URL")
     if not admin_url:
         return None
-    from impulator.store._provision import provision_runner
+    from impulator.store import provision_runner
 
     return user_database_url(provision_runner("runner", url=admin_url))
 
