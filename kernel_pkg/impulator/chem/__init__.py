@@ -19,6 +19,7 @@ from impulator.chem._alerts import (
 )
 from impulator.chem._depict import depict_svg
 from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
+from impulator.chem._rdkit import mol_wt, qed
 from impulator.chem._structure import Structure, as_structure, standardize
 
 __all__ = [
@@ -33,5 +34,7 @@ __all__ = [
     "depict_svg",
     "descriptors",
     "interference_flags",
+    "mol_wt",
+    "qed",
     "standardize",
 ]

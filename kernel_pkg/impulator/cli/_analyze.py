@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _save(report: Any, args: argparse.Namespace) -> int:
-    from impulator.store._save import save_report
+    from impulator.store import save_report
 
     saved = save_report(report, args.name, args.on_duplicate or "skip")
     said = {

@@ -43,7 +43,7 @@ def add_commands(commands: Any) -> None:
 
 def _build_demo(args: argparse.Namespace) -> int:
     from impulator.config import get_settings
-    from impulator.sources._open import ensure_demo
+    from impulator.sources import ensure_demo
 
     settings = get_settings()
     if args.force:
@@ -60,8 +60,7 @@ def _build_demo(args: argparse.Namespace) -> int:
 
 def _load_chembl(args: argparse.Namespace) -> int:
     from impulator.config import get_settings, read_registry, write_registry
-    from impulator.sources._chembl_local import ChemblDatabase
-    from impulator.sources._open import default_index_path
+    from impulator.sources import ChemblDatabase, default_index_path
 
     settings = get_settings()
     url = args.path if "://" in args.path else f"sqlite:///{Path(args.path).resolve()}"
@@ -80,8 +79,7 @@ def _load_chembl(args: argparse.Namespace) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     from impulator.config import get_settings
-    from impulator.sources._chembl_local import ChemblDatabase
-    from impulator.sources._open import default_index_path, uses_demo
+    from impulator.sources import ChemblDatabase, default_index_path, uses_demo
 
     settings = get_settings()
     if uses_demo(settings):
@@ -108,7 +106,7 @@ def _build_index(database: Any, index: Path) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     from impulator.config import get_settings
-    from impulator.sources._open import uses_demo
+    from impulator.sources import uses_demo
 
     s = get_settings()
     emit(

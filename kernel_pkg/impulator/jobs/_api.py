@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from impulator.batch import BatchInput, read_batch
 from impulator.jobs import _queue as queue
 from impulator.science import DEFAULT_ACTIVITY_TYPES, get_model
-from impulator.store._models import Compound
-from impulator.store._models import Job as JobRecord
-from impulator.store._session import transaction
+from impulator.store import Compound, transaction
+from impulator.store import Job as JobRecord
 
 __all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "get_job", "list_jobs", "submit"]
 

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from impulator.store._models import Job
+from impulator.store import Job
 
 __all__ = [
     "CHANNEL",

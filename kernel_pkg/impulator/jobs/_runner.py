@@ -40,9 +40,7 @@ from impulator.batch import (
     score_chunk,
 )
 from impulator.jobs import _queue as queue
-from impulator.store._models import Job
-from impulator.store._save import save
-from impulator.store._session import engine_for
+from impulator.store import Job, engine_for, save
 
 __all__ = ["Runner"]
 

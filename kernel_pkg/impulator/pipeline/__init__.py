@@ -1,6 +1,13 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
 from impulator.pipeline._analyze import analyze, read_query
-from impulator.pipeline._report import PROTOTYPE_COLUMNS, RESULT_COLUMNS, Report
+from impulator.pipeline._report import PROTOTYPE_COLUMNS, RESULT_COLUMNS, Report, json_ready
 
-__all__ = ["PROTOTYPE_COLUMNS", "RESULT_COLUMNS", "Report", "analyze", "read_query"]
+__all__ = [
+    "PROTOTYPE_COLUMNS",
+    "RESULT_COLUMNS",
+    "Report",
+    "analyze",
+    "json_ready",
+    "read_query",
+]

@@ -27,20 +27,21 @@ from impulator.science import (
     DEFAULT_ACTIVITY_TYPES,
     DEFAULT_MODEL,
     Curation,
+    CurationMode,
     curate_activities,
     evaluate_cohort,
     get_model,
     pdb_evidence,
 )
-from impulator.science._activities import CurationMode
-from impulator.sources._base import (
+from impulator.sources import (
     BioactivitySource,
     CompoundRecord,
     PdbLookup,
     PdbSource,
+    open_pdb_source,
+    open_source,
     probe_thresholds,
 )
-from impulator.sources._open import open_pdb_source, open_source
 
 __all__ = ["analyze"]
 

@@ -218,7 +218,7 @@ class Report:
             "availability": {f"{k:.2f}": v for k, v in self.availability.items()},
             "rows": self.rows.to_dict(orient="records"),
         }
-        return json.dumps(_plain(payload), indent=2, allow_nan=False)
+        return json.dumps(json_ready(payload), indent=2, allow_nan=False)
 
     def __repr__(self) -> str:
         best = self.summary.get("best_score")
@@ -229,12 +229,12 @@ class Report:
         )
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-ready: numpy and pandas scalars unwrapped, NaN/NA as None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):

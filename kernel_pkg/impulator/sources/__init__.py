@@ -22,7 +22,13 @@ from impulator.sources._base import (
 )
 from impulator.sources._chembl_local import ChemblDatabase
 from impulator.sources._chembl_web import ChemblWebSource
-from impulator.sources._open import ensure_demo, open_pdb_source, open_source
+from impulator.sources._open import (
+    default_index_path,
+    ensure_demo,
+    open_pdb_source,
+    open_source,
+    uses_demo,
+)
 from impulator.sources._pdb_ccd import CcdPdbSource
 from impulator.sources._pdb_rcsb import RcsbWebSource
 from impulator.sources._pdb_wwpdb import WwpdbIndexSource
@@ -43,8 +49,10 @@ __all__ = [
     "RcsbWebSource",
     "SimilarityIndex",
     "WwpdbIndexSource",
+    "default_index_path",
     "ensure_demo",
     "open_pdb_source",
     "open_source",
     "probe_thresholds",
+    "uses_demo",
 ]

@@ -19,8 +19,7 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdMolDescriptors
 
 from impulator._errors import InvalidStructure
-from impulator.chem import standardize
-from impulator.chem._rdkit import mol_wt, qed
+from impulator.chem import mol_wt, qed, standardize
 from impulator.sources._demo_inputs import _chembl_number, _Drug, _Row, _Target
 from impulator.sources._demo_schema import PLACEHOLDER_PREFIX
 

@@ -63,9 +63,9 @@ from impulator.store._provision import (
 )
 from impulator.store._query import CompoundPage, StoredCompound, get
 from impulator.store._query import list_compounds as list
-from impulator.store._save import save
+from impulator.store._save import save, save_report
 from impulator.store._search import search
-from impulator.store._session import connect
+from impulator.store._session import Tx, connect, engine_for, transaction
 from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
@@ -91,6 +91,7 @@ __all__ = [
     "ResultRow",
     "StoreUnavailable",
     "StoredCompound",
+    "Tx",
     "User",
     "alembic_config",
     "analytics",
@@ -101,6 +102,7 @@ __all__ = [
     "database_url",
     "delete",
     "downgrade",
+    "engine_for",
     "get",
     "head_revision",
     "list",
@@ -108,9 +110,11 @@ __all__ = [
     "provision_user",
     "redact",
     "save",
+    "save_report",
     "scram_verifier",
     "search",
     "share",
+    "transaction",
     "unshare",
     "upgrade",
 ]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types
 
-from impulator.pipeline._report import RESULT_COLUMNS
+from impulator.pipeline import RESULT_COLUMNS
 
 __all__ = [
     "TYPED_COLUMNS",

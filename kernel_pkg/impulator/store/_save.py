@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from impulator.chem import FLAG_NAMES, descriptors, interference_flags
-from impulator.pipeline._report import _plain
+from impulator.pipeline import json_ready as _plain
 from impulator.store._keys import provenance_key
 from impulator.store._models import (
     AuditEntry,
