@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from impulator import chem, store
 from impulator.pipeline import RESULT_COLUMNS, Report
-from impulator.pipeline._report import _plain
+from impulator.pipeline import json_ready as _plain
 from impulator.store import _save, _session
 from impulator.store._keys import provenance_key
 from tests.postgres import PostgresCluster

@@ -25,7 +25,17 @@ Example:
 from __future__ import annotations
 
 from impulator._errors import CompoundNotFound, PermissionDenied, StoreUnavailable
-from impulator.store._analytics import analytics
+from impulator.store._analytics import (
+    FLAG_COLUMNS,
+    SCORE_BINS,
+    STRONG_CLASSES,
+    TARGET_COLUMNS,
+    UNSCORED,
+    analytics,
+    flag_prevalence,
+    flagged_compounds,
+    target_summary,
+)
 from impulator.store._migrate import (
     MIGRATIONS,
     alembic_config,
@@ -69,11 +79,16 @@ from impulator.store._session import Tx, connect, engine_for, transaction
 from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
+    "FLAG_COLUMNS",
     "GROUP_ROLES",
     "JOB_STATUSES",
     "MIGRATIONS",
     "ROLES",
+    "SCORE_BINS",
+    "STRONG_CLASSES",
+    "TARGET_COLUMNS",
     "TENANT_TABLES",
+    "UNSCORED",
     "AuditEntry",
     "Base",
     "Compound",
@@ -103,6 +118,8 @@ __all__ = [
     "delete",
     "downgrade",
     "engine_for",
+    "flag_prevalence",
+    "flagged_compounds",
     "get",
     "head_revision",
     "list",
@@ -114,6 +131,7 @@ __all__ = [
     "scram_verifier",
     "search",
     "share",
+    "target_summary",
     "transaction",
     "unshare",
     "upgrade",

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import pandas as pd
 import sqlalchemy as sa
 
-from impulator.store._models import Compound
+from impulator.chem import FLAG_NAMES
+from impulator.store._models import Compound, InterferenceRecord, ResultRow
 from impulator.store._session import transaction
 
-__all__ = ["SCORE_BINS", "STRONG_CLASSES", "TREND_DAYS", "UNSCORED", "analytics"]
+__all__ = [
+    "FLAG_COLUMNS",
+    "SCORE_BINS",
+    "STRONG_CLASSES",
+    "TARGET_COLUMNS",
+    "TREND_DAYS",
+    "UNSCORED",
+    "analytics",
+    "flag_prevalence",
+    "flagged_compounds",
+    "target_summary",
+]
 
 #: Best classes counted as "strong IMPs or better".
 STRONG_CLASSES: tuple[str, ...] = ("Strong IMP", "Exceptional IMP")
@@ -23,6 +37,19 @@ TREND_DAYS = 30
 UNSCORED = "Unscored"
 
 _c = Compound.__table__.c
+_r = cast(sa.Table, ResultRow.__table__).c
+_f = cast(sa.Table, InterferenceRecord.__table__).c
+
+#: Columns of :func:`target_summary`.
+TARGET_COLUMNS: tuple[str, ...] = (
+    "target_chembl_id",
+    "target_pref_name",
+    "compounds",
+    "rows",
+    "median_score",
+)
+#: Columns of :func:`flag_prevalence`.
+FLAG_COLUMNS: tuple[str, ...] = ("flag", "structures", "flagged", "share")
 
 
 def _since(column: Any, moment: datetime, dialect: str) -> Any:
@@ -112,3 +139,98 @@ def analytics(url: str | None = None, *, today: date | None = None) -> dict[str,
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def target_summary(url: str | None = None, *, limit: int = 20) -> pd.DataFrame:
+    """Per target: compounds whose rows name it, rows, median final score (most compounds
+    first, then most rows; the ``limit`` largest).
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> list(target_summary(url).columns) == list(TARGET_COLUMNS)
+        True
+    """
+    name = sa.func.max(_r.data["target_pref_name"].as_string())
+    compounds = sa.func.count(sa.distinct(_r.compound_id))
+    with transaction(url, "summarise targets") as tx:
+        if tx.postgres:
+            median = sa.func.percentile_cont(0.5).within_group(_r.final_score.asc())
+            found = tx.conn.execute(
+                sa.select(_r.target_chembl_id, name, compounds, sa.func.count(), median)
+                .where(_r.target_chembl_id.is_not(None))
+                .group_by(_r.target_chembl_id)
+                .order_by(compounds.desc(), sa.func.count().desc(), _r.target_chembl_id)
+                .limit(limit)
+            ).all()
+            return _frame(found)
+        rows = tx.conn.execute(
+            sa.select(
+                _r.target_chembl_id,
+                _r.data["target_pref_name"].as_string(),
+                _r.compound_id,
+                _r.final_score,
+            ).where(_r.target_chembl_id.is_not(None))
+        ).all()
+    table = pd.DataFrame(rows, columns=["target", "name", "compound", "score"])
+    if table.empty:
+        return _frame([])
+    grouped = table.groupby("target", sort=False).agg(
+        name=("name", "max"),
+        compounds=("compound", "nunique"),
+        rows=("compound", "size"),
+        median=("score", "median"),
+    )
+    grouped = grouped.reset_index().sort_values(
+        ["compounds", "rows", "target"], ascending=[False, False, True]
+    )
+    return _frame(list(grouped.head(limit).itertuples(index=False, name=None)))
+
+
+def _frame(rows: Sequence[Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(TARGET_COLUMNS))
+    frame["compounds"] = frame["compounds"].astype("int64")
+    frame["rows"] = frame["rows"].astype("int64")
+    frame["median_score"] = frame["median_score"].astype("float64")
+    return frame.reset_index(drop=True)
+
+
+def flag_prevalence(url: str | None = None) -> pd.DataFrame:
+    """How often each interference flag is raised over the neighbourhood structures stored
+    (one record per structure per compound): ``flag``, ``structures`` (records), ``flagged``
+    and ``share`` (flagged / structures, 0 when there are none).
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> flag_prevalence(url)[["flag", "flagged"]].head(2).values.tolist()
+        [['pains', 0], ['aggregator', 0]]
+    """
+    counts = [
+        sa.func.coalesce(sa.func.sum(sa.case((_f.flags[name].as_boolean(), 1), else_=0)), 0)
+        for name in FLAG_NAMES
+    ]
+    with transaction(url, "count interference flags") as tx:
+        found = tx.conn.execute(sa.select(sa.func.count(), *counts)).one()
+    total = int(found[0])
+    records = [
+        (name, total, int(n), (int(n) / total) if total else 0.0)
+        for name, n in zip(FLAG_NAMES, found[1:], strict=True)
+    ]
+    return pd.DataFrame(records, columns=list(FLAG_COLUMNS))
+
+
+def flagged_compounds(url: str | None = None) -> int:
+    """Compounds you can see whose own structure raises at least one interference flag.
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> flagged_compounds(url)
+        0
+    """
+    with transaction(url, "count flagged compounds") as tx:
+        found = tx.conn.execute(
+            sa.select(sa.func.count()).select_from(Compound.__table__).where(_c.n_flags > 0)
+        ).scalar_one()
+    return int(found)

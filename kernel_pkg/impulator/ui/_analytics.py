@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from impulator import store
-from impulator.chem import FLAG_NAMES
-from impulator.store._analytics import SCORE_BINS, STRONG_CLASSES, UNSCORED
-from impulator.store._models import Compound, InterferenceRecord, ResultRow
-from impulator.store._session import transaction
+from impulator.store import (
+    FLAG_COLUMNS,
+    SCORE_BINS,
+    STRONG_CLASSES,
+    TARGET_COLUMNS,
+    UNSCORED,
+    flag_prevalence,
+    target_summary,
+)
 from impulator.ui import _theme as theme
 from impulator.ui._home import describe_error
 from impulator.ui._pagekit import title
@@ -44,103 +47,11 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_c = cast(sa.Table, Compound.__table__).c
-_r = cast(sa.Table, ResultRow.__table__).c
-_f = cast(sa.Table, InterferenceRecord.__table__).c
 
-#: Columns of :func:`target_summary`.
-TARGET_COLUMNS: tuple[str, ...] = (
-    "target_chembl_id",
-    "target_pref_name",
-    "compounds",
-    "rows",
-    "median_score",
-)
 #: The figures of :func:`analytics_figures`, in page order.
 FIGURES: tuple[str, ...] = ("scores", "classes", "flags", "trends")
 #: The output type that the jupyterlab-plotly renderer draws.
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-#: Columns of :func:`flag_prevalence`.
-FLAG_COLUMNS: tuple[str, ...] = ("flag", "structures", "flagged", "share")
-
-
-def target_summary(url: str | None = None, *, limit: int = 20) -> pd.DataFrame:
-    """Per target: compounds whose rows name it, rows, median final score (most compounds
-    first, then most rows; the ``limit`` largest).
-
-    Example:
-        >>> import os, tempfile
-        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
-        >>> list(target_summary(url).columns) == list(TARGET_COLUMNS)
-        True
-    """
-    name = sa.func.max(_r.data["target_pref_name"].as_string())
-    compounds = sa.func.count(sa.distinct(_r.compound_id))
-    with transaction(url, "summarise targets") as tx:
-        if tx.postgres:
-            median = sa.func.percentile_cont(0.5).within_group(_r.final_score.asc())
-            found = tx.conn.execute(
-                sa.select(_r.target_chembl_id, name, compounds, sa.func.count(), median)
-                .where(_r.target_chembl_id.is_not(None))
-                .group_by(_r.target_chembl_id)
-                .order_by(compounds.desc(), sa.func.count().desc(), _r.target_chembl_id)
-                .limit(limit)
-            ).all()
-            return _frame(found)
-        rows = tx.conn.execute(
-            sa.select(
-                _r.target_chembl_id,
-                _r.data["target_pref_name"].as_string(),
-                _r.compound_id,
-                _r.final_score,
-            ).where(_r.target_chembl_id.is_not(None))
-        ).all()
-    table = pd.DataFrame(rows, columns=["target", "name", "compound", "score"])
-    if table.empty:
-        return _frame([])
-    grouped = table.groupby("target", sort=False).agg(
-        name=("name", "max"),
-        compounds=("compound", "nunique"),
-        rows=("compound", "size"),
-        median=("score", "median"),
-    )
-    grouped = grouped.reset_index().sort_values(
-        ["compounds", "rows", "target"], ascending=[False, False, True]
-    )
-    return _frame(list(grouped.head(limit).itertuples(index=False, name=None)))
-
-
-def _frame(rows: Sequence[Any]) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(TARGET_COLUMNS))
-    frame["compounds"] = frame["compounds"].astype("int64")
-    frame["rows"] = frame["rows"].astype("int64")
-    frame["median_score"] = frame["median_score"].astype("float64")
-    return frame.reset_index(drop=True)
-
-
-def flag_prevalence(url: str | None = None) -> pd.DataFrame:
-    """How often each interference flag is raised over the neighbourhood structures stored
-    (one record per structure per compound): ``flag``, ``structures`` (records), ``flagged``
-    and ``share`` (flagged / structures, 0 when there are none).
-
-    Example:
-        >>> import os, tempfile
-        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
-        >>> flag_prevalence(url)[["flag", "flagged"]].head(2).values.tolist()
-        [['pains', 0], ['aggregator', 0]]
-    """
-    counts = [
-        sa.func.coalesce(sa.func.sum(sa.case((_f.flags[name].as_boolean(), 1), else_=0)), 0)
-        for name in FLAG_NAMES
-    ]
-    with transaction(url, "count interference flags") as tx:
-        found = tx.conn.execute(sa.select(sa.func.count(), *counts)).one()
-    total = int(found[0])
-    records = [
-        (name, total, int(n), (int(n) / total) if total else 0.0)
-        for name, n in zip(FLAG_NAMES, found[1:], strict=True)
-    ]
-    return pd.DataFrame(records, columns=list(FLAG_COLUMNS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,11 +85,8 @@ def summarize_analytics(url: str | None = None) -> AnalyticsSummary:
         (0, 0, 0)
     """
     numbers = store.analytics(url)
-    with transaction(url, "count flagged compounds") as tx:
-        flagged = tx.conn.execute(
-            sa.select(sa.func.count()).select_from(Compound.__table__).where(_c.n_flags > 0)
-        ).scalar_one()
-    return AnalyticsSummary(numbers, int(flagged), target_summary(url), flag_prevalence(url))
+    flagged = store.flagged_compounds(url)
+    return AnalyticsSummary(numbers, flagged, target_summary(url), flag_prevalence(url))
 
 
 def analytics_figures(summary: AnalyticsSummary) -> dict[str, Any]:
