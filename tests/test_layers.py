@@ -56,12 +56,7 @@ KNOWN: set[str] = {
     "impulator/ui/_analyze.py:impulator.batch._validate",
     "impulator/ui/_analyze.py:impulator.store._save",
     "impulator/ui/_batch.py:impulator.batch._files",
-    "impulator/ui/_explorer_data.py:impulator.store._models",
-    "impulator/ui/_explorer_data.py:impulator.store._query",
-    "impulator/ui/_explorer_data.py:impulator.store._session",
-    "impulator/ui/_home.py:impulator.store._analytics",
     "impulator/ui/_home.py:impulator.store._save",
-    "impulator/ui/_home.py:impulator.store._session",
 }
 
 

@@ -36,6 +36,7 @@ from impulator.store._analytics import (
     flagged_compounds,
     target_summary,
 )
+from impulator.store._identity import Identity, groups, whoami
 from impulator.store._migrate import (
     MIGRATIONS,
     alembic_config,
@@ -71,7 +72,7 @@ from impulator.store._provision import (
     provision_user,
     scram_verifier,
 )
-from impulator.store._query import CompoundPage, StoredCompound, get
+from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage, StoredCompound, get
 from impulator.store._query import list_compounds as list
 from impulator.store._save import save, save_report
 from impulator.store._search import search
@@ -79,12 +80,14 @@ from impulator.store._session import Tx, connect, engine_for, transaction
 from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
+    "FILTERS",
     "FLAG_COLUMNS",
     "GROUP_ROLES",
     "JOB_STATUSES",
     "MIGRATIONS",
     "ROLES",
     "SCORE_BINS",
+    "SORT_KEYS",
     "STRONG_CLASSES",
     "TARGET_COLUMNS",
     "TENANT_TABLES",
@@ -98,6 +101,7 @@ __all__ = [
     "Export",
     "Group",
     "GroupMembership",
+    "Identity",
     "InterferenceRecord",
     "Job",
     "Organization",
@@ -121,6 +125,7 @@ __all__ = [
     "flag_prevalence",
     "flagged_compounds",
     "get",
+    "groups",
     "head_revision",
     "list",
     "provision_runner",
@@ -135,4 +140,5 @@ __all__ = [
     "transaction",
     "unshare",
     "upgrade",
+    "whoami",
 ]

@@ -15,13 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from impulator import store
 from impulator.chem import depict_svg
-from impulator.store._models import Group, GroupMembership
-from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage
-from impulator.store._session import transaction
+from impulator.store import FILTERS, SORT_KEYS, CompoundPage
 from impulator.ui import _theme as theme
 
 __all__ = [
@@ -273,12 +269,4 @@ def user_groups(url: str | None = None) -> list[str]:
         >>> user_groups("sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite"))
         []
     """
-    groups = Group.__table__.c
-    members = GroupMembership.__table__.c
-    with transaction(url, "read your groups") as tx:
-        query = sa.select(groups.name).order_by(groups.name)
-        if tx.postgres:
-            query = query.join_from(
-                Group.__table__, GroupMembership.__table__, members.group_id == groups.id
-            ).where(members.member == tx.owner)
-        return [str(name) for name in tx.conn.execute(query).scalars()]
+    return store.groups(url)

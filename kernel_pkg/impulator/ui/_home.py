@@ -25,8 +25,7 @@ from impulator._errors import (
     StoreUnavailable,
     UnknownCompound,
 )
-from impulator.store._analytics import STRONG_CLASSES
-from impulator.store._session import transaction
+from impulator.store import STRONG_CLASSES
 from impulator.ui import _theme as theme
 
 __all__ = [
@@ -123,8 +122,7 @@ def summarize_home(url: str | None = None, *, limit: int = 10) -> HomeSummary:
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    with transaction(url, "read who you are") as tx:
-        user = tx.owner
+    user = store.whoami(url).user
     numbers = store.analytics(url)
     running = sum(
         len(jobs.list(status, limit=_RUNNING_COUNT_LIMIT, url=url)) for status in RUNNING_STATUSES
