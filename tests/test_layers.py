@@ -54,9 +54,7 @@ IO_LIBRARIES = {
 #: test, so this list only shrinks. Each is "file:import".
 KNOWN: set[str] = {
     "impulator/ui/_analyze.py:impulator.batch._validate",
-    "impulator/ui/_analyze.py:impulator.store._save",
     "impulator/ui/_batch.py:impulator.batch._files",
-    "impulator/ui/_home.py:impulator.store._save",
 }
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from impulator import store
 from impulator.chem import FLAG_NAMES, interference_flags
+from impulator.pipeline import best_row as pipeline_best_row
 from impulator.science import MODELS
 from impulator.store import StoredCompound
 
@@ -154,13 +154,8 @@ def compound_flags(compound: StoredCompound) -> dict[str, str]:
 
 def best_row(compound: StoredCompound) -> pd.Series | None:
     """The best-scoring activity row (None when no row has a score)."""
-    rows = compound.rows
-    if rows.empty or "final_score" not in rows.columns:
-        return None
-    scores = pd.to_numeric(rows["final_score"], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(scores).any():
-        return None
-    return rows.iloc[int(np.nanargmax(scores))]
+    position = pipeline_best_row(compound.rows)
+    return None if position is None else compound.rows.iloc[position]
 
 
 def _number(value: Any) -> float | None:

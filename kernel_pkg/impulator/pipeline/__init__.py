@@ -1,13 +1,26 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
 from impulator.pipeline._analyze import analyze, read_query
-from impulator.pipeline._report import PROTOTYPE_COLUMNS, RESULT_COLUMNS, Report, json_ready
+from impulator.pipeline._report import (
+    PROTOTYPE_COLUMNS,
+    RESULT_COLUMNS,
+    Report,
+    best_class,
+    best_row,
+    best_rows,
+    default_name,
+    json_ready,
+)
 
 __all__ = [
     "PROTOTYPE_COLUMNS",
     "RESULT_COLUMNS",
     "Report",
     "analyze",
+    "best_class",
+    "best_row",
+    "best_rows",
+    "default_name",
     "json_ready",
     "read_query",
 ]

@@ -13,7 +13,16 @@ import pandas as pd
 
 from impulator.chem import FLAG_NAMES, Structure
 
-__all__ = ["PROTOTYPE_COLUMNS", "RESULT_COLUMNS", "Report"]
+__all__ = [
+    "PROTOTYPE_COLUMNS",
+    "RESULT_COLUMNS",
+    "Report",
+    "best_class",
+    "best_row",
+    "best_rows",
+    "default_name",
+    "json_ready",
+]
 
 #: The results table, in display order (SCIENCE.md section 9).
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -242,3 +251,68 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# -- the best rows -------------------------------------------------------------------------------
+
+
+def best_rows(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The rows of a report by final score, best first (rows without a score last, ties in
+    table order); the ``limit`` best when given.
+
+    Example:
+        >>> frame = pd.DataFrame({"final_score": [0.2, 0.9, None, 0.9], "id": list("abcd")})
+        >>> best_rows(frame)["id"].tolist(), best_rows(frame, 1)["id"].tolist()
+        (['b', 'd', 'a', 'c'], ['b'])
+    """
+    if rows.empty or "final_score" not in rows.columns:
+        ordered = rows
+    else:
+        scores = pd.to_numeric(rows["final_score"], errors="coerce")
+        order = scores.reset_index(drop=True).sort_values(
+            ascending=False, na_position="last", kind="stable"
+        )
+        ordered = rows.iloc[order.index.to_numpy()]
+    return ordered if limit is None else ordered.head(limit)
+
+
+def best_row(rows: pd.DataFrame) -> int | None:
+    """Position of the best-scoring row (the first of equals; None when no row has a score).
+
+    Example:
+        >>> best_row(pd.DataFrame({"final_score": [0.2, float("nan"), 0.7, 0.7]}))
+        2
+        >>> best_row(pd.DataFrame({"final_score": [None]})), best_row(pd.DataFrame())
+        (None, None)
+    """
+    if rows.empty or "final_score" not in rows.columns:
+        return None
+    scores = pd.to_numeric(rows["final_score"], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(scores).any():
+        return None
+    return int(np.nanargmax(scores))
+
+
+def best_class(rows: pd.DataFrame) -> str | None:
+    """Classification of the best-scoring row (None when no row has a score).
+
+    Example:
+        >>> best_class(pd.DataFrame({"final_score": [0.2, 0.8], "classification": ["a", "b"]}))
+        'b'
+    """
+    position = best_row(rows)
+    if position is None or "classification" not in rows.columns:
+        return None
+    value = rows["classification"].iloc[position]
+    return None if json_ready(value) is None else str(value)
+
+
+def default_name(report: Report) -> str:
+    """The query's ChEMBL preferred name when the rows know it, else the query text."""
+    rows, query_id = report.rows, report.summary.get("query_chembl_id")
+    if query_id and {"molecule_chembl_id", "pref_name"} <= set(rows.columns):
+        names = rows.loc[rows["molecule_chembl_id"] == query_id, "pref_name"].dropna()
+        names = names[names.astype(str).str.strip() != ""]
+        if len(names):
+            return str(names.iloc[0])
+    return report.query

@@ -19,11 +19,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from impulator.chem import FLAG_NAMES, descriptors, interference_flags
+from impulator.pipeline import best_class, default_name
 from impulator.pipeline import json_ready as _plain
 from impulator.store._keys import provenance_key
 from impulator.store._models import (
@@ -208,28 +207,6 @@ def compound_values(report: Report, name: str | None = None) -> dict[str, Any]:
         "n_rows": len(report.rows),
         "n_flags": n_flags,
     }
-
-
-def default_name(report: Report) -> str:
-    """The query's ChEMBL preferred name when the rows know it, else the query text."""
-    rows, query_id = report.rows, report.summary.get("query_chembl_id")
-    if query_id and {"molecule_chembl_id", "pref_name"} <= set(rows.columns):
-        names = rows.loc[rows["molecule_chembl_id"] == query_id, "pref_name"].dropna()
-        names = names[names.astype(str).str.strip() != ""]
-        if len(names):
-            return str(names.iloc[0])
-    return report.query
-
-
-def best_class(rows: pd.DataFrame) -> str | None:
-    """Classification of the best-scoring row (None when no row has a score)."""
-    if rows.empty or not {"final_score", "classification"} <= set(rows.columns):
-        return None
-    scores = pd.to_numeric(rows["final_score"], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(scores).any():
-        return None
-    value = rows["classification"].iloc[int(np.nanargmax(scores))]
-    return None if _plain(value) is None else str(value)
 
 
 # -- children ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from impulator import pipeline, store
 from impulator._errors import PermissionDenied, SourceError, StoreUnavailable
 from impulator.chem import depict_svg
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
@@ -161,8 +162,8 @@ def best_rows(rows: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """  # noqa: E501
     if rows.empty:
         return pd.DataFrame(columns=list(BEST_COLUMNS))
-    ordered = rows.sort_values("final_score", ascending=False, na_position="last")
-    return ordered.reindex(columns=list(BEST_COLUMNS)).head(limit).reset_index(drop=True)
+    ordered = pipeline.best_rows(rows, limit)
+    return ordered.reindex(columns=list(BEST_COLUMNS)).reset_index(drop=True)
 
 
 class AnalyzePage(AnalyzeView):
@@ -262,15 +263,13 @@ class AnalyzePage(AnalyzeView):
 
     def save(self) -> int | None:
         """Store the shown result (duplicate handling as chosen); returns the compound id."""
-        from impulator.store._save import save_report
-
         if self.report is None:
             self.save_status.value = theme.status_html("Run an analysis first.", "error")
             return None
         self.save_button.disabled = True
         self.save_status.value = theme.status_html("Saving…", "busy")
         try:
-            saved = save_report(
+            saved = store.save_report(
                 self.report,
                 self.name.value.strip() or None,
                 str(self.duplicates.value),
@@ -298,15 +297,13 @@ class AnalyzePage(AnalyzeView):
     # -- rendering -------------------------------------------------------------------------
 
     def _show_result(self, report: Any) -> None:
-        from impulator.store._save import best_class, default_name
-
         s = report.summary
         model = MODELS.get(report.model)
         self.result.layout.display = None
         self.link.value = ""
         self.save_status.value = ""
-        self.name.value = default_name(report)
-        best = best_class(report.rows)
+        self.name.value = pipeline.default_name(report)
+        best = pipeline.best_class(report.rows)
         facts = [
             ("Neighbours", s.get("neighbours", 0)),
             ("Compounds with activities", s.get("compounds_with_activities", 0)),

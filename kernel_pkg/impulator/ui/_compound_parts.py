@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from impulator.chem import FLAG_NAMES, SCORED_FLAGS, depict_svg, interference_flags, standardize
+from impulator.pipeline import best_row
 from impulator.science import COMPONENTS, MODELS
 from impulator.store import StoredCompound
 from impulator.ui import _theme as theme
@@ -141,19 +142,6 @@ def header_html(compound: StoredCompound) -> str:
 
 
 # -- score breakdown -------------------------------------------------------------------------
-
-
-def best_row(rows: pd.DataFrame) -> int | None:
-    """Position of the best-scoring row (None when no row has a score).
-
-    Example:
-        >>> best_row(pd.DataFrame({"final_score": [0.2, float("nan"), 0.7]}))
-        2
-    """
-    if rows.empty or "final_score" not in rows:
-        return None
-    scores = pd.to_numeric(rows["final_score"], errors="coerce").reset_index(drop=True)
-    return None if scores.isna().all() else int(scores.fillna(float("-inf")).to_numpy().argmax())
 
 
 def breakdown_frame(row: Mapping[str, Any]) -> pd.DataFrame:

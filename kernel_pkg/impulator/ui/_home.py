@@ -206,8 +206,7 @@ def quick_analysis(
         Traceback (most recent call last):
         ValueError: type a SMILES, ChEMBL id or compound name first
     """
-    from impulator.pipeline import analyze
-    from impulator.store._save import best_class, default_name, save_report
+    from impulator.pipeline import analyze, best_class, default_name
 
     text = query.strip()
     if not text:
@@ -228,7 +227,7 @@ def quick_analysis(
             f"reaches similarity {similarity:.2f} (neighbours at lower thresholds: "
             f"{probe or 'none'}).",
         )
-    saved = save_report(report, url=url)
+    saved = store.save_report(report, url=url)
     name, best = default_name(report), best_class(report.rows)
     score = report.summary.get("best_score")
     score = None if score is None or pd.isna(score) else float(score)
