@@ -146,6 +146,13 @@ EXPECTED = {
         "read_query",
     },
     batch: {
+        "SDF_SUFFIXES",
+        "Record",
+        "decode",
+        "read_sdf",
+        "read_table",
+        "sniff_delimiter",
+        "validate",
         "ALIASES",
         "KINDS",
         "BatchInput",

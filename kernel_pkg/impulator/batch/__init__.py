@@ -18,6 +18,14 @@ Example:
 """
 
 from impulator.batch._executor import open_client
+from impulator.batch._files import (
+    SDF_SUFFIXES,
+    Record,
+    decode,
+    read_sdf,
+    read_table,
+    sniff_delimiter,
+)
 from impulator.batch._input import (
     ALIASES,
     KINDS,
@@ -35,20 +43,28 @@ from impulator.batch._score import (
     score,
     score_chunk,
 )
+from impulator.batch._validate import validate
 
 __all__ = [
     "ALIASES",
     "KINDS",
+    "SDF_SUFFIXES",
     "BatchInput",
     "BatchRow",
     "BatchTooLarge",
     "ChunkResult",
+    "Record",
     "RowError",
     "chunk_size_for",
     "chunked",
+    "decode",
     "open_client",
     "read_batch",
+    "read_sdf",
+    "read_table",
     "row_key",
     "score",
     "score_chunk",
+    "sniff_delimiter",
+    "validate",
 ]

@@ -85,7 +85,7 @@ def check_query(text: str) -> QueryCheck:
         >>> check_query("  ").valid
         False
     """
-    from impulator.batch._validate import validate
+    from impulator.batch import validate
     from impulator.chem import standardize
 
     if not text.strip():

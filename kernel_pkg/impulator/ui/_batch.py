@@ -62,7 +62,7 @@ def inspect_upload(data: bytes, filename: str, rows: int = 5) -> UploadPreview:
         >>> p.columns, p.preview.to_dict("records")
         (['Name', 'SMILES'], [{'Row': 1, 'Name': 'ethanol', 'SMILES': 'CCO'}])
     """
-    from impulator.batch._files import decode, read_sdf, read_table, sniff_delimiter
+    from impulator.batch import decode, read_sdf, read_table, sniff_delimiter
 
     text, _encoding = decode(data)
     suffix = Path(filename).suffix.lower()
