@@ -44,8 +44,7 @@ import impulator  # noqa: E402
 from impulator.batch import open_client, read_batch, score  # noqa: E402
 from impulator.config import get_settings  # noqa: E402
 from impulator.pipeline import analyze  # noqa: E402
-from impulator.sources._chembl_local import ChemblDatabase  # noqa: E402
-from impulator.sources._open import open_source  # noqa: E402
+from impulator.sources import ChemblDatabase, open_source  # noqa: E402
 
 REFERENCE_JSON = ROOT / "benchmarks" / "baselines" / "bench_batch.json"
 SEED = 20261129

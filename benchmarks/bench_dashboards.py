@@ -88,7 +88,7 @@ def free_port() -> int:
 
 def data_dir(folder: Path) -> Path:
     """The demo fixture as the data directory (its similarity index built once)."""
-    from impulator.sources._chembl_local import ChemblDatabase
+    from impulator.sources import ChemblDatabase
 
     demo = folder / "demo"
     demo.mkdir(parents=True)

@@ -64,8 +64,7 @@ from impulator import jobs, store  # noqa: E402
 from impulator.batch import ChunkResult, chunk_size_for, open_client  # noqa: E402
 from impulator.config import get_settings  # noqa: E402
 from impulator.jobs import Runner  # noqa: E402
-from impulator.sources._chembl_local import ChemblDatabase  # noqa: E402
-from impulator.sources._open import open_source  # noqa: E402
+from impulator.sources import ChemblDatabase, open_source  # noqa: E402
 from impulator.store import _session  # noqa: E402
 
 REFERENCE_JSON = ROOT / "benchmarks" / "baselines" / "bench_jobs.json"

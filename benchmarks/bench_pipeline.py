@@ -40,8 +40,7 @@ import impulator
 from impulator.chem import standardize
 from impulator.config import get_settings
 from impulator.pipeline import analyze
-from impulator.sources._chembl_local import ChemblDatabase
-from impulator.sources._open import open_pdb_source, open_source
+from impulator.sources import ChemblDatabase, open_pdb_source, open_source
 from impulator.sources._similarity import SimilarityIndex, build_index
 
 PROTOTYPE_SECONDS = (4.0, 8.0)

@@ -47,7 +47,7 @@ from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
 import impulator  # noqa: E402
 from impulator import store  # noqa: E402
 from impulator.pipeline import Report, analyze  # noqa: E402
-from impulator.sources._chembl_local import ChemblDatabase  # noqa: E402
+from impulator.sources import ChemblDatabase  # noqa: E402
 from impulator.store import _save, _session  # noqa: E402
 from impulator.store._rows import TYPED_COLUMNS, row_records  # noqa: E402
 
