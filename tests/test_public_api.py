@@ -55,6 +55,9 @@ EXPECTED = {
         "science",
     },
     chem: {
+        "DrugLikenessRule",
+        "drug_likeness",
+        "embed_3d",
         "DESCRIPTOR_NAMES",
         "FLAG_NAMES",
         "SCORED_FLAGS",

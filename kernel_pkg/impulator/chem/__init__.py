@@ -20,6 +20,7 @@ from impulator.chem._alerts import (
 from impulator.chem._depict import depict_svg
 from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
 from impulator.chem._rdkit import mol_wt, qed
+from impulator.chem._shape import DrugLikenessRule, drug_likeness, embed_3d
 from impulator.chem._structure import Structure, as_structure, standardize
 
 __all__ = [
@@ -27,12 +28,15 @@ __all__ = [
     "FLAG_NAMES",
     "SCORED_FLAGS",
     "AlertMatch",
+    "DrugLikenessRule",
     "InterferenceFlags",
     "Structure",
     "alert_provenance",
     "as_structure",
     "depict_svg",
     "descriptors",
+    "drug_likeness",
+    "embed_3d",
     "interference_flags",
     "mol_wt",
     "qed",
