@@ -146,6 +146,7 @@ EXPECTED = {
         "best_rows",
         "default_name",
         "json_ready",
+        "probe",
         "read_query",
     },
     batch: {

@@ -1,6 +1,6 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
-from impulator.pipeline._analyze import analyze, read_query
+from impulator.pipeline._analyze import analyze, probe, read_query
 from impulator.pipeline._report import (
     PROTOTYPE_COLUMNS,
     RESULT_COLUMNS,
@@ -22,5 +22,6 @@ __all__ = [
     "best_rows",
     "default_name",
     "json_ready",
+    "probe",
     "read_query",
 ]

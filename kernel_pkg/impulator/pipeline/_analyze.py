@@ -43,7 +43,7 @@ from impulator.sources import (
     probe_thresholds,
 )
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "probe"]
 
 Progress = Callable[[int, int, str], None]
 _STEPS = ("query", "neighbours", "activities", "structures", "pdb", "scores")
@@ -332,3 +332,26 @@ def _stepper(progress: Progress | None) -> Callable[[str], None]:
             progress(_STEPS.index(name), len(_STEPS), name)
 
     return step
+
+
+def probe(
+    query: str, similarity: float = 0.90, *, source: BioactivitySource | None = None
+) -> dict[float, int]:
+    """How many neighbours the bioactivity source has at ``similarity`` and at lower and
+    higher thresholds (0.40 to 1.00 by 0.10), before anything is scored; highest first.
+
+    Raises what :func:`analyze` raises for the query (InvalidStructure, UnknownCompound,
+    SourceUnavailable).
+
+    Example:
+        >>> probe("  ")
+        Traceback (most recent call last):
+        ValueError: type a SMILES, ChEMBL id or compound name first
+    """
+    if not query.strip():
+        raise ValueError("type a SMILES, ChEMBL id or compound name first")
+    source = source or open_source()
+    structure, _record = read_query(query.strip(), source)
+    ladder = {round(t / 10, 2) for t in range(4, 11)} | {round(float(similarity), 2)}
+    counts = source.count_similar(structure, sorted(ladder, reverse=True))
+    return {float(k): int(v) for k, v in sorted(counts.items(), reverse=True)}

@@ -125,16 +125,7 @@ def probe_availability(query: str, similarity: float = 0.90) -> dict[float, int]
         Traceback (most recent call last):
         ValueError: type a SMILES, ChEMBL id or compound name first
     """
-    if not query.strip():
-        raise ValueError("type a SMILES, ChEMBL id or compound name first")
-    from impulator.pipeline import read_query
-    from impulator.sources import open_source
-
-    source = open_source()
-    structure, _record = read_query(query.strip(), source)
-    ladder = {round(t / 10, 2) for t in range(4, 11)} | {round(float(similarity), 2)}
-    counts = source.count_similar(structure, sorted(ladder, reverse=True))
-    return {float(k): int(v) for k, v in sorted(counts.items(), reverse=True)}
+    return pipeline.probe(query, similarity)
 
 
 #: Columns of :func:`best_rows`.
