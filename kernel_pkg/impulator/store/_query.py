@@ -255,7 +255,7 @@ def list_compounds(
     mine: bool = False,
     url: str | None = None,
 ) -> CompoundPage:
-    """One page of the compounds you can see (exported as ``impulator.store.list``).
+    """One page of the compounds you can see (exported as ``impulator.store.list_compounds``).
 
     ``filter`` keys: ``min_score``, ``max_score``, ``classes`` (best classes), ``has_flags``,
     ``min_mw``, ``max_mw``, ``target`` (a target ChEMBL id among the rows), ``model``,
@@ -266,7 +266,7 @@ def list_compounds(
         >>> import os, tempfile
         >>> from impulator import store
         >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
-        >>> page = store.list({"min_score": 0.7}, sort="-best_score", url=url)
+        >>> page = store.list_compounds({"min_score": 0.7}, sort="-best_score", url=url)
         >>> page.total, page.pages, list(page.items.columns[:3])
         (0, 0, ['id', 'name', 'owner'])
     """
