@@ -34,9 +34,9 @@ __all__ = [
     "SORT_KEYS",
     "CompoundPage",
     "StoredCompound",
+    "compounds_frame",
     "get",
     "list_compounds",
-    "page_frame",
 ]
 
 _compounds = cast(sa.Table, Compound.__table__)
@@ -287,11 +287,11 @@ def list_compounds(
             .limit(limit)
             .offset((page - 1) * limit)
         )
-        items = page_frame(tx.conn.execute(query).all())
+        items = compounds_frame(tx.conn.execute(query).all())
     return CompoundPage(items, total, page, limit, -(-total // limit))
 
 
-def page_frame(rows: Sequence[Any], extra: dict[str, list[Any]] | None = None) -> pd.DataFrame:
+def compounds_frame(rows: Sequence[Any], extra: dict[str, list[Any]] | None = None) -> pd.DataFrame:
     """Selected ``LIST_COLUMNS`` rows as a DataFrame (UTC timestamps), plus ``extra`` columns."""
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(LIST_COLUMNS))
     frame["created_at"] = pd.to_datetime(frame["created_at"].map(_aware), utc=True)
