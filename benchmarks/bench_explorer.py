@@ -159,13 +159,13 @@ def measure(url: str, repeats: int, compounds: int) -> dict[str, Any]:
     def nothing(_page: int) -> None:
         pass
 
-    store.list(limit=25, url=url)  # warm up: connections, catalogues, RDKit
+    store.list_compounds(limit=25, url=url)  # warm up: connections, catalogues, RDKit
     _explorer_data.load_page(limit=25, url=url)
     result: dict[str, Any] = {}
     for limit in PAGE_SIZES:
 
         def listed(page: int, limit: int = limit) -> Any:
-            return store.list(page=page, limit=limit, url=url)
+            return store.list_compounds(page=page, limit=limit, url=url)
 
         def loaded(page: int, limit: int = limit) -> Any:
             return _explorer_data.load_page(page=page, limit=limit, url=url)

@@ -13,6 +13,7 @@ registry file written by ``impulator data ...`` commands, then defaults.
 | ``IMPULATOR_OFFLINE`` | ``1``: never try the web sources | ``0`` |
 | ``IMPULATOR_BATCH_MAX_ROWS`` | most compounds one batch (file, list, table) may hold | ``10000`` |
 | ``IMPULATOR_BATCH_MAX_BYTES`` | largest batch file accepted, in bytes | ``50000000`` |
+| ``IMPULATOR_DATABASE_URL`` | SQLAlchemy URL of impulator's database | SQLite in DATA_DIR |
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ class Settings:
     offline: bool
     batch_max_rows: int = 10_000
     batch_max_bytes: int = 50_000_000
+    database_url_override: str | None = None
+
+    @property
+    def database_url(self) -> str:
+        """``IMPULATOR_DATABASE_URL``, else a SQLite file in the data directory."""
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{self.data_dir / 'impulator.sqlite'}"
 
     @property
     def demo_database(self) -> Path:
@@ -90,6 +99,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         offline=env.get("IMPULATOR_OFFLINE", "0").strip().lower() in {"1", "true", "yes"},
         batch_max_rows=_positive(env, "IMPULATOR_BATCH_MAX_ROWS", 10_000),
         batch_max_bytes=_positive(env, "IMPULATOR_BATCH_MAX_BYTES", 50_000_000),
+        database_url_override=env.get("IMPULATOR_DATABASE_URL", "").strip() or None,
     )
 
 

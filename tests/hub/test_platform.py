@@ -180,7 +180,7 @@ def test_bob_sees_none_of_alices_compounds(platform: Platform) -> None:
         kernel = platform.kernel(client, "instructor")
         out = kernel.run(
             "import json, os, sqlalchemy as sa, impulator.store as store\n"
-            "names = store.list(limit=500).items['name'].tolist()\n"
+            "names = store.list_compounds(limit=500).items['name'].tolist()\n"
             "try:\n"
             f"    store.get({alice_id}); seen = True\n"
             "except store.CompoundNotFound:\n"

@@ -82,7 +82,7 @@ def test_run_shows_progress_result_and_saves(demo_env: Path, url: str) -> None:
     assert store.get(compound_id, url=url).name == "my dasatinib"
     assert page.save() == compound_id and "Already stored" in page.save_status.value
     page.duplicates.value = "keep"
-    assert page.save() != compound_id and store.list(url=url).total == 2
+    assert page.save() != compound_id and store.list_compounds(url=url).total == 2
     page.duplicates.value = "replace"
     assert page.save() is not None and "Replaced" in page.save_status.value
 

@@ -185,11 +185,11 @@ def test_selection_survives_paging_and_delete_asks_first(url: str) -> None:
     assert actions.confirm_box.layout.display is None
     assert "Delete 2 compounds" in actions.confirm_text.value
     actions.cancel_button.click()
-    assert actions.confirm_box.layout.display == "none" and store.list(url=url).total == 12
+    assert actions.confirm_box.layout.display == "none" and store.list_compounds(url=url).total == 12
     actions.delete_button.click()
     actions.confirm_button.click()
     assert "Deleted 2 of 2." in actions.delete_status.value
-    assert store.list(url=url).total == 10 and page.selected == set()
+    assert store.list_compounds(url=url).total == 10 and page.selected == set()
     assert page.page_info.value == "page 1 of 1 (10 compounds)"
     actions.confirm_button.click()  # nothing selected any more
     assert "Select compounds first." in actions.delete_status.value

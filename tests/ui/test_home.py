@@ -179,7 +179,7 @@ def test_quick_analysis_saves_and_says_so(demo_env: Path, url: str) -> None:
     page.run.click()
     status = page.status.value
     assert "impulator-status-ok" in status, status
-    stored = store.list(url=url).items
+    stored = store.list_compounds(url=url).items
     assert len(stored) == 1
     compound_id = int(stored["id"].iloc[0])
     assert f"as compound {compound_id}: best class {stored['best_class'].iloc[0]}" in status
@@ -190,7 +190,7 @@ def test_quick_analysis_saves_and_says_so(demo_env: Path, url: str) -> None:
 
     page.run.click()  # the same analysis again: not stored twice
     assert "Already stored with the same settings" in page.status.value
-    assert store.list(url=url).total == 1
+    assert store.list_compounds(url=url).total == 1
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,7 @@ def test_quick_analysis_of_bad_input_says_why(
     assert "impulator-status-error" in page.status.value
     assert words.replace("'", "&#x27;") in page.status.value, page.status.value
     assert not page.run.disabled and page.busy.layout.display == "none"
-    assert store.list(url=url).total == 0
+    assert store.list_compounds(url=url).total == 0
 
 
 def test_no_neighbours_stores_nothing(demo_env: Path, url: str) -> None:
@@ -220,7 +220,7 @@ def test_no_neighbours_stores_nothing(demo_env: Path, url: str) -> None:
     assert result is not None and result.compound_id is None
     assert "Nothing saved: no compound in demo" in page.status.value
     assert "reaches similarity 0.90" in page.status.value
-    assert store.list(url=url).total == 0
+    assert store.list_compounds(url=url).total == 0
 
 
 def test_a_callback_never_raises(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,7 @@ def _list(args: argparse.Namespace) -> int:
         "target": args.target,
         "text": args.search,
     }
-    page = store.list(
+    page = store.list_compounds(
         {k: v for k, v in wanted.items() if v is not None},
         sort=args.sort,
         page=args.page,

@@ -166,7 +166,7 @@ def _retry(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from impulator import jobs
 
-    table = jobs.list(args.status, limit=args.limit)
+    table = jobs.list_jobs(args.status, limit=args.limit)
     if args.json:
         records = table.astype(object).to_dict(orient="records")
         # Times as ISO 8601 (as 'jobs status --json'), missing ones as null: json cannot

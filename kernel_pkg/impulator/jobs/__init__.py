@@ -14,8 +14,8 @@ from __future__ import annotations
 from impulator.jobs._api import ANALYZE_OPTIONS, Job, JobStatus, get_job, list_jobs, submit
 from impulator.jobs._runner import Runner
 
-# ``jobs.list`` reads as English; inside the package the function is ``list_jobs``.
-list = list_jobs
 get = get_job
+# The old name, kept working; out of ``__all__`` so ``import *`` leaves the built-in alone.
+list = list_jobs
 
-__all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "Runner", "get", "list", "submit"]
+__all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "Runner", "get", "list_jobs", "submit"]

@@ -9,7 +9,7 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
 
     store.save(report, name=None, on_duplicate="skip")  -> compound id
     store.get(id)                                       -> StoredCompound (with its rows)
-    store.list(filter, sort="-created_at", page=1, limit=50, mine=False)  -> CompoundPage
+    store.list_compounds(filter, sort="-created_at", page=1, limit=50, mine=False)  -> CompoundPage
     store.search(text)                                  -> DataFrame (name, id, InChIKey, SMARTS)
     store.delete(id); store.share(id, group); store.unshare(id, group)
     store.analytics()                                   -> dict of dashboard numbers
@@ -72,8 +72,7 @@ from impulator.store._provision import (
     provision_user,
     scram_verifier,
 )
-from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage, StoredCompound, get
-from impulator.store._query import list_compounds as list
+from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage, StoredCompound, get, list_compounds
 from impulator.store._save import save, save_report
 from impulator.store._search import search
 from impulator.store._session import Tx, connect, engine_for, transaction
@@ -127,7 +126,7 @@ __all__ = [
     "get",
     "groups",
     "head_revision",
-    "list",
+    "list_compounds",
     "provision_runner",
     "provision_user",
     "redact",
@@ -142,3 +141,6 @@ __all__ = [
     "upgrade",
     "whoami",
 ]
+
+# The old name, kept working; out of ``__all__`` so ``import *`` leaves the built-in alone.
+list = list_compounds

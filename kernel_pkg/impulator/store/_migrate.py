@@ -50,10 +50,7 @@ def database_url(settings: Settings | None = None, env: Mapping[str, str] | None
     """
     environ = os.environ if env is None else env
     url = environ.get("IMPULATOR_DATABASE_URL", "").strip()
-    if url:
-        return url
-    settings = settings or get_settings(dict(environ))
-    return f"sqlite:///{settings.data_dir / 'impulator.sqlite'}"
+    return url or (settings or get_settings(dict(environ))).database_url
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -34,9 +34,9 @@ __all__ = [
     "SORT_KEYS",
     "CompoundPage",
     "StoredCompound",
+    "compounds_frame",
     "get",
     "list_compounds",
-    "page_frame",
 ]
 
 _compounds = cast(sa.Table, Compound.__table__)
@@ -255,7 +255,7 @@ def list_compounds(
     mine: bool = False,
     url: str | None = None,
 ) -> CompoundPage:
-    """One page of the compounds you can see (exported as ``impulator.store.list``).
+    """One page of the compounds you can see (exported as ``impulator.store.list_compounds``).
 
     ``filter`` keys: ``min_score``, ``max_score``, ``classes`` (best classes), ``has_flags``,
     ``min_mw``, ``max_mw``, ``target`` (a target ChEMBL id among the rows), ``model``,
@@ -266,7 +266,7 @@ def list_compounds(
         >>> import os, tempfile
         >>> from impulator import store
         >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
-        >>> page = store.list({"min_score": 0.7}, sort="-best_score", url=url)
+        >>> page = store.list_compounds({"min_score": 0.7}, sort="-best_score", url=url)
         >>> page.total, page.pages, list(page.items.columns[:3])
         (0, 0, ['id', 'name', 'owner'])
     """
@@ -287,11 +287,11 @@ def list_compounds(
             .limit(limit)
             .offset((page - 1) * limit)
         )
-        items = page_frame(tx.conn.execute(query).all())
+        items = compounds_frame(tx.conn.execute(query).all())
     return CompoundPage(items, total, page, limit, -(-total // limit))
 
 
-def page_frame(rows: Sequence[Any], extra: dict[str, list[Any]] | None = None) -> pd.DataFrame:
+def compounds_frame(rows: Sequence[Any], extra: dict[str, list[Any]] | None = None) -> pd.DataFrame:
     """Selected ``LIST_COLUMNS`` rows as a DataFrame (UTC timestamps), plus ``extra`` columns."""
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(LIST_COLUMNS))
     frame["created_at"] = pd.to_datetime(frame["created_at"].map(_aware), utc=True)

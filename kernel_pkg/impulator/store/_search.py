@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from rdkit import Chem, rdBase
 
 from impulator.store._models import Compound, ResultRow
-from impulator.store._query import LIST_COLUMNS, page_frame
+from impulator.store._query import LIST_COLUMNS, compounds_frame
 from impulator.store._session import Tx, transaction
 
 __all__ = ["SUBSTRUCTURE_SCAN_LIMIT", "search", "search_paths", "text_conditions"]
@@ -157,7 +157,7 @@ def search(text: str, limit: int = 50, url: str | None = None) -> pd.DataFrame:
         rows = tx.conn.execute(query).all()
     paths, width = list(conditions), len(LIST_COLUMNS)
     matched = [",".join(p for p, hit in zip(paths, r[width:], strict=True) if hit) for r in rows]
-    frame = page_frame([r[:width] for r in rows], {"matched_by": matched})
+    frame = compounds_frame([r[:width] for r in rows], {"matched_by": matched})
     if note:
         frame.attrs["note"] = note
     return frame

@@ -1,8 +1,9 @@
 """The Explorer page: browse, filter, search, select, share, delete and export compounds.
 
 The compounds are those the database shows you (your own and those shared with your
-groups): every page is one ``impulator.store.list`` call, filtered, sorted and paged by the
-database, with depictions drawn for that page only (:mod:`impulator.ui._explorer_data`).
+groups): every page is one ``impulator.store.list_compounds`` call, filtered, sorted and
+paged by the database, with depictions drawn for that page only
+(:mod:`impulator.ui._explorer_data`).
 The rows are a fixed pool of widgets whose values change from page to page: paging creates
 no widgets. A viewer sees no share or delete controls (the database would refuse them).
 """

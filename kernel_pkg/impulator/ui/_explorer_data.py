@@ -1,6 +1,6 @@
 """What the Explorer shows, without widgets: pages of compounds with their 2D depictions.
 
-A page is one ``impulator.store.list`` call (the database filters, sorts and pages: never
+A page is one ``impulator.store.list_compounds`` call (the database filters, sorts and pages: never
 everything at once) plus a small inline SVG per row, drawn by RDKit for that page only and
 cached by InChIKey, so paging back and forth draws nothing twice.
 """
@@ -41,7 +41,7 @@ __all__ = [
 DEPICTION_SIZE: tuple[int, int] = (140, 90)
 #: Page sizes offered.
 PAGE_SIZES: tuple[int, ...] = (10, 25, 50, 100)
-#: Sort choices: (label, ``store.list`` sort key); every key is one of ``SORT_KEYS``.
+#: Sort choices: (label, ``store.list_compounds`` sort key); every key is one of ``SORT_KEYS``.
 SORT_OPTIONS: tuple[tuple[str, str], ...] = (
     ("Newest first", "-created_at"),
     ("Oldest first", "created_at"),
@@ -99,7 +99,7 @@ def _draw(smiles: str) -> str:
 
 @dataclass
 class ExplorerFilter:
-    """The Explorer's filters; :meth:`to_store` gives ``store.list``'s ``filter`` dict.
+    """The Explorer's filters; :meth:`to_store` gives ``store.list_compounds``'s ``filter`` dict.
 
     Example:
         >>> ExplorerFilter(min_score=0.5, classes=("Strong IMP",), text=" CCO ").to_store()
@@ -116,7 +116,7 @@ class ExplorerFilter:
     text: str = ""
 
     def to_store(self) -> dict[str, Any]:
-        """The non-empty filters, with ``store.list``'s keys (``FILTERS``)."""
+        """The non-empty filters, with ``store.list_compounds``'s keys (``FILTERS``)."""
         found: dict[str, Any] = {}
         for key in ("min_score", "max_score"):
             if getattr(self, key) is not None:
@@ -138,7 +138,8 @@ class ExplorerFilter:
 
 @dataclass
 class ExplorerPageData:
-    """One page of the Explorer: ``store.list``'s page and one SVG per row (same order)."""
+    """One page of the Explorer: ``store.list_compounds``'s page and one SVG per row (same
+    order)."""
 
     page: CompoundPage
     depictions: list[str] = field(repr=False)
@@ -171,9 +172,11 @@ def load_page(
     if sort.lstrip("-") not in SORT_KEYS:
         raise ValueError(f"cannot sort by {sort!r}: use one of {', '.join(SORT_KEYS)}")
     wanted = filter.to_store() if isinstance(filter, ExplorerFilter) else dict(filter or {})
-    found = store.list(wanted, sort=sort, page=page, limit=limit, mine=mine, url=url)
+    found = store.list_compounds(wanted, sort=sort, page=page, limit=limit, mine=mine, url=url)
     if found.pages and page > found.pages:
-        found = store.list(wanted, sort=sort, page=found.pages, limit=limit, mine=mine, url=url)
+        found = store.list_compounds(
+            wanted, sort=sort, page=found.pages, limit=limit, mine=mine, url=url
+        )
     items = found.items
     depictions = [
         depiction_svg(smiles, key if isinstance(key, str) else None)

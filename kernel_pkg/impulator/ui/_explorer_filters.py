@@ -1,6 +1,7 @@
 """The Explorer's filter controls: search text, class, flags, best score, MW, target, mine,
 sort; :meth:`FilterControls.current` reads them as an
-:class:`~impulator.ui._explorer_data.ExplorerFilter` (exactly ``store.list``'s filters)."""
+:class:`~impulator.ui._explorer_data.ExplorerFilter` (exactly ``store.list_compounds``'s
+filters)."""
 
 from __future__ import annotations
 

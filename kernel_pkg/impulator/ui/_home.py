@@ -125,9 +125,10 @@ def summarize_home(url: str | None = None, *, limit: int = 10) -> HomeSummary:
     user = store.whoami(url).user
     numbers = store.analytics(url)
     running = sum(
-        len(jobs.list(status, limit=_RUNNING_COUNT_LIMIT, url=url)) for status in RUNNING_STATUSES
+        len(jobs.list_jobs(status, limit=_RUNNING_COUNT_LIMIT, url=url))
+        for status in RUNNING_STATUSES
     )
-    compounds = store.list(sort="-created_at", limit=limit, url=url).items
+    compounds = store.list_compounds(sort="-created_at", limit=limit, url=url).items
     return HomeSummary(
         user=user,
         compounds=int(numbers["total_compounds"]),
@@ -140,7 +141,7 @@ def summarize_home(url: str | None = None, *, limit: int = 10) -> HomeSummary:
 
 
 def _recent_jobs(url: str | None, limit: int) -> pd.DataFrame:
-    listed = jobs.list(limit=limit, url=url)
+    listed = jobs.list_jobs(limit=limit, url=url)
     records = []
     for job in listed.to_dict("records"):
         done, total = 0, int(job["total"] or 0)

@@ -65,7 +65,7 @@ def job_states(url: str | None = None, limit: int = 50) -> pd.DataFrame:
         >>> job_states(url)[["status", "done", "total", "invalid"]].values.tolist()
         [['queued', 1, 2, 1]]
     """
-    listed = jobs.list(limit=limit, url=url)
+    listed = jobs.list_jobs(limit=limit, url=url)
     records = []
     for job in listed.to_dict("records"):
         record = {c: job.get(c) for c in JOB_STATE_COLUMNS}
