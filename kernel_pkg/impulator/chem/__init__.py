@@ -18,7 +18,7 @@ from impulator.chem._alerts import (
     interference_flags,
 )
 from impulator.chem._depict import depict_svg
-from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
+from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors, neutralize_oxo_ylides
 from impulator.chem._structure import Structure, as_structure, standardize
 
 __all__ = [
@@ -33,5 +33,6 @@ __all__ = [
     "depict_svg",
     "descriptors",
     "interference_flags",
+    "neutralize_oxo_ylides",
     "standardize",
 ]
