@@ -18,11 +18,17 @@ from impulator.chem._alerts import (
     interference_flags,
 )
 from impulator.chem._depict import depict_svg
-from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors, neutralize_oxo_ylides
+from impulator.chem._descriptors import (
+    DESCRIPTOR_NAMES,
+    DESCRIPTOR_RULE,
+    descriptors,
+    neutralize_oxo_ylides,
+)
 from impulator.chem._structure import Structure, as_structure, standardize
 
 __all__ = [
     "DESCRIPTOR_NAMES",
+    "DESCRIPTOR_RULE",
     "FLAG_NAMES",
     "SCORED_FLAGS",
     "AlertMatch",

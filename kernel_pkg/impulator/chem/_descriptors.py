@@ -50,6 +50,9 @@ def descriptors(structure_or_smiles: Structure | str | Chem.Mol) -> dict[str, fl
     return dict(cached)
 
 
+DESCRIPTOR_RULE = "descriptors on neutral S=O/P=O (ChEMBL's drawing); N-oxides as [N+][O-]"
+
+
 def neutralize_oxo_ylides(mol: Chem.Mol) -> Chem.Mol:
     """A copy of ``mol`` with [S+]-[O-] and [P+]-[O-] drawn neutral as S=O and P=O.
 
