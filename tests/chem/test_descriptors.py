@@ -5,9 +5,16 @@ from __future__ import annotations
 import math
 
 import pytest
+from rdkit import Chem
 from rdkit.Chem import QED, Crippen
 
-from impulator.chem import DESCRIPTOR_NAMES, _descriptors, descriptors, standardize
+from impulator.chem import (
+    DESCRIPTOR_NAMES,
+    _descriptors,
+    descriptors,
+    neutralize_oxo_ylides,
+    standardize,
+)
 
 
 def test_aspirin() -> None:
@@ -58,3 +65,28 @@ def test_computed_once_per_structure(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first == second and len(calls) == 1
     first["mw"] = -1.0  # callers get a copy: the cache cannot be corrupted
     assert not math.isclose(descriptors(s)["mw"], -1.0)
+
+
+# ChEMBL publishes PSA on the neutral S=O form; the pipeline draws [S+][O-].
+@pytest.mark.parametrize(
+    ("smiles", "tpsa"),
+    [
+        ("CS(C)=O", 17.07),  # DMSO
+        ("CC1=C(CC(O)=O)c2cc(F)ccc2/C1=C\\c1ccc(cc1)S(C)=O", 54.37),  # sulindac
+        ("CS(=O)(=O)c1ccccc1", 34.14),  # sulfone
+        ("CS(N)(=O)=O", 60.16),  # sulfonamide
+        ("CP(C)(C)=O", 17.07),  # phosphine oxide
+        ("C[N+](C)(C)[O-]", 23.06),  # N-oxide stays charged, as drawn
+    ],
+)
+def test_tpsa_on_neutral_oxo_form(smiles: str, tpsa: float) -> None:
+    assert round(descriptors(standardize(smiles))["tpsa"], 2) == tpsa
+
+
+def test_neutralize_oxo_ylides_leaves_ordinary_molecules_alone() -> None:
+    mol = Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")
+    assert neutralize_oxo_ylides(mol) is mol
+
+
+def test_standardised_sulfoxide_keeps_its_drawing() -> None:
+    assert "[S+]" in standardize("CS(C)=O").smiles

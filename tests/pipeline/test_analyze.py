@@ -152,6 +152,7 @@ def test_json_is_strict(source: ChemblDatabase) -> None:
     data = json.loads(text)
     assert data["inchikey"] == "ZBNZXTGUTAYRHI-UHFFFAOYSA-N"
     assert data["provenance"]["rdkit"]
+    assert data["provenance"]["descriptor_rule"].startswith("descriptors on neutral S=O/P=O")
 
 
 def test_default_source_is_the_demo_with_no_configuration(demo_env: Path) -> None:

@@ -50,8 +50,51 @@ def descriptors(structure_or_smiles: Structure | str | Chem.Mol) -> dict[str, fl
     return dict(cached)
 
 
+DESCRIPTOR_RULE = "descriptors on neutral S=O/P=O (ChEMBL's drawing); N-oxides as [N+][O-]"
+
+
+def neutralize_oxo_ylides(mol: Chem.Mol) -> Chem.Mol:
+    """A copy of ``mol`` with [S+]-[O-] and [P+]-[O-] drawn neutral as S=O and P=O.
+
+    The ChEMBL pipeline writes sulfoxides as [S+][O-]; RDKit's TPSA counts that oxygen as
+    23.06 Å² instead of 17.07, while ChEMBL publishes PSA on the S=O form. N-oxides stay
+    [N+][O-] (that is how they are drawn). Other molecules come back unchanged.
+
+    Example:
+        >>> from rdkit import Chem
+        >>> Chem.MolToSmiles(neutralize_oxo_ylides(Chem.MolFromSmiles("C[S+](C)[O-]")))
+        'CS(C)=O'
+    """
+    out = Chem.RWMol(mol)
+    changed = False
+    for bond in out.GetBonds():
+        if bond.GetBondType() != Chem.BondType.SINGLE:
+            continue
+        a, b = bond.GetBeginAtom(), bond.GetEndAtom()
+        if a.GetAtomicNum() == 8:
+            a, b = b, a
+        if (
+            a.GetAtomicNum() in (15, 16)
+            and a.GetFormalCharge() == 1
+            and b.GetAtomicNum() == 8
+            and b.GetFormalCharge() == -1
+            and b.GetDegree() == 1
+        ):
+            bond.SetBondType(Chem.BondType.DOUBLE)
+            a.SetFormalCharge(0)
+            b.SetFormalCharge(0)
+            b.SetNumExplicitHs(0)
+            changed = True
+    if not changed:
+        return mol
+    result = out.GetMol()
+    Chem.SanitizeMol(result)
+    return result
+
+
 def compute_descriptors(mol: Chem.Mol) -> dict[str, float | int]:
-    """Descriptors of ``mol`` as it is (no standardisation, no caching)."""
+    """Descriptors of ``mol`` on its neutral S=O/P=O form (no standardisation, no caching)."""
+    mol = neutralize_oxo_ylides(mol)
     mw = mol_wt(mol)
     logp = rdMolDescriptors.CalcCrippenDescriptors(mol)[0]  # = Crippen.MolLogP
     hbd = rdMolDescriptors.CalcNumLipinskiHBD(mol)

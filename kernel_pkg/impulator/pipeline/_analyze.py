@@ -16,6 +16,7 @@ import rdkit
 from impulator._errors import InvalidStructure, SourceError, UnknownCompound
 from impulator._version import __version__
 from impulator.chem import (
+    DESCRIPTOR_RULE,
     Structure,
     alert_provenance,
     descriptors,
@@ -273,6 +274,7 @@ def _provenance(
         "bioactivity_source": described.get("source", source.name),
         "bioactivity_release": described.get("release", ""),
         "rdkit": rdkit.__version__,
+        "descriptor_rule": DESCRIPTOR_RULE,
         "alert_catalogues": alerts["catalogues"],
         "impulator_alerts": alerts["impulator_alerts"],
         "pdb_source": pdb_source.name if pdb_source is not None else "off",

@@ -19,7 +19,7 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdMolDescriptors
 
 from impulator._errors import InvalidStructure
-from impulator.chem import mol_wt, qed, standardize
+from impulator.chem import mol_wt, neutralize_oxo_ylides, qed, standardize
 from impulator.sources._demo_inputs import _chembl_number, _Drug, _Row, _Target
 from impulator.sources._demo_schema import PLACEHOLDER_PREFIX
 
@@ -80,7 +80,7 @@ def _properties(parent: Chem.Mol, given: Chem.Mol | None) -> dict[str, Any]:
         "alogp": round(logp, 2),
         "hba": hba,
         "hbd": hbd,
-        "psa": round(rdMolDescriptors.CalcTPSA(parent), 2),
+        "psa": round(rdMolDescriptors.CalcTPSA(neutralize_oxo_ylides(parent)), 2),
         "rtb": rtb,
         "ro3_pass": "Y" if ro3 else "N",
         "num_ro5_violations": _ro5(mw, logp, hba, hbd),
