@@ -127,8 +127,7 @@ def demo_passwords(home: Path) -> tuple[str, str]:
 def migrate_and_provision(pg: Postgres) -> None:
     """Schema to head; the demo accounts' database logins (their passwords are rotated again
     by the hub before each spawn, so the ones made here are thrown away)."""
-    from impulator.store._migrate import upgrade
-    from impulator.store._provision import provision_user
+    from impulator.store import provision_user, upgrade
 
     revision = upgrade(pg.admin_url())
     say(f"database schema at revision {revision}")
