@@ -8,6 +8,7 @@ then runs inside it, as in the pod.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 import tarfile
@@ -142,3 +143,28 @@ def test_without_a_site_oidc_client_the_impulator_variables_are_needed(
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="IMPULATOR_OIDC_ISSUER"):
         load_z2jh(tmp_path, monkeypatch, {})
+
+
+def test_the_gateway_caps_of_the_chart_are_those_of_make_up() -> None:
+    """The chart's gateway extraConfig gives each group the caps of hub/dask_gateway_config.py."""
+    from types import SimpleNamespace
+
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    code = values["dask-gateway"]["gateway"]["extraConfig"]["10-impulator-options"]
+    c = Config()
+    exec(code, {"c": c})
+    local = CHART.parents[1] / "hub" / "dask_gateway_config.py"
+    caps = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(local.read_text()).body
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "CAPS_BY_GROUP" for t in node.targets)
+    )
+    for group, (cores, memory, workers) in caps.items():
+        user = SimpleNamespace(name="u", groups=[group] if group else ["someone-else"])
+        options = c.Backend.cluster_options(user)
+        spec = {f["field"]: f["spec"] for f in options.get_specification()}
+        chosen = options.get_configuration({"worker_cores": 1, "worker_memory": 1.0}, user)
+        assert (spec["worker_cores"]["max"], spec["worker_memory"]["max"]) == (cores, memory)
+        assert chosen["cluster_max_workers"] == workers
+    assert c.ClusterConfig.cluster_max_cores == 16
