@@ -97,5 +97,6 @@ def _configure_groups(auth: Any, role_groups: Iterable[str], environ: Mapping[st
     # hook reads them).
     auth.manage_groups = True
     auth.auth_state_groups_key = lambda state: map_oidc_groups(state, environ)
-    auth.allowed_groups = set(role_groups)
-    auth.admin_groups = {"impulator-admins"}
+    # Added to any the site allows or makes admins (hub.config), never replacing them.
+    auth.allowed_groups = set(auth.get("allowed_groups", ())) | set(role_groups)
+    auth.admin_groups = set(auth.get("admin_groups", ())) | {"impulator-admins"}
