@@ -52,8 +52,19 @@ def map_oidc_groups(
 def configure_oidc(c: Any, role_groups: Iterable[str], environ: Mapping[str, str]) -> None:
     """Set GenericOAuthenticator on the hub config ``c``: only members of ``role_groups`` may
     log in, ``impulator-admins`` are hub admins. A missing setting stops the hub with its
-    name."""
-    from oauthenticator.generic import GenericOAuthenticator
+    name.
+
+    When the host has configured the client already (z2jh's
+    ``hub.config.GenericOAuthenticator`` with a ``client_id``), its endpoints and client are
+    kept and only the group handling is added.
+    """
+    from oauthenticator.generic import GenericOAuthenticator  # type: ignore[import-untyped]
+
+    auth = c.GenericOAuthenticator
+    if "client_id" in auth:
+        c.JupyterHub.authenticator_class = GenericOAuthenticator
+        _configure_groups(auth, role_groups, environ)
+        return
 
     def need(name: str) -> str:
         value = environ.get(name)
@@ -69,7 +80,6 @@ def configure_oidc(c: Any, role_groups: Iterable[str], environ: Mapping[str, str
         )
     endpoints = f"{issuer}/protocol/openid-connect"
     c.JupyterHub.authenticator_class = GenericOAuthenticator
-    auth = c.GenericOAuthenticator
     auth.client_id = need("IMPULATOR_OIDC_CLIENT_ID")
     auth.client_secret = need("IMPULATOR_OIDC_CLIENT_SECRET")
     auth.oauth_callback_url = need("OAUTH_CALLBACK_URL")
@@ -78,9 +88,15 @@ def configure_oidc(c: Any, role_groups: Iterable[str], environ: Mapping[str, str
     auth.userdata_url = environ.get("IMPULATOR_OIDC_USERDATA_URL") or f"{endpoints}/userinfo"
     auth.scope = ["openid", "profile", "email"]
     auth.username_claim = environ.get("IMPULATOR_OIDC_USERNAME_CLAIM", "preferred_username")
+    _configure_groups(auth, role_groups, environ)
+
+
+def _configure_groups(auth: Any, role_groups: Iterable[str], environ: Mapping[str, str]) -> None:
+    """Groups from the provider's claim; only impulator's groups may log in."""
     # Hub groups follow the provider at every login (and so do database roles: the spawn
     # hook reads them).
     auth.manage_groups = True
     auth.auth_state_groups_key = lambda state: map_oidc_groups(state, environ)
-    auth.allowed_groups = set(role_groups)
-    auth.admin_groups = {"impulator-admins"}
+    # Added to any the site allows or makes admins (hub.config), never replacing them.
+    auth.allowed_groups = set(auth.get("allowed_groups", ())) | set(role_groups)
+    auth.admin_groups = set(auth.get("admin_groups", ())) | {"impulator-admins"}

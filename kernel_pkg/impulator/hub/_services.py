@@ -1,7 +1,7 @@
 """The hub-managed services of the local platform and how user servers reach the gateway.
 
-Used by ``jupyterhub_config.py``; plain functions returning JupyterHub service definitions
-(dicts), so each can be read and tested on its own.
+Plain functions returning JupyterHub service definitions (dicts), so each can be read and
+tested on its own; in Kubernetes the chart runs the runner and the gateway as deployments.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-HUB_DIR = Path(__file__).resolve().parent
-GATEWAY_SERVICE = "dask-gateway"
+from impulator.hub._policy import GATEWAY_SERVICE
 
 
 def gateway_environment(
@@ -79,10 +78,14 @@ def runner_service(home: Path, env: dict[str, str], database_url: str | None) ->
 
 
 def gateway_service(
-    home: Path, env: dict[str, str], environ: Mapping[str, str], service: str = GATEWAY_SERVICE
+    home: Path,
+    env: dict[str, str],
+    environ: Mapping[str, str],
+    config_file: Path,
+    service: str = GATEWAY_SERVICE,
 ) -> dict[str, Any]:
-    """Dask Gateway (``hub/dask_gateway_config.py``): per-user clusters behind the hub's
-    login, on the port ``IMPULATOR_GATEWAY_PORT``."""
+    """Dask Gateway (``config_file``: ``hub/dask_gateway_config.py``): per-user clusters
+    behind the hub's login, on the port ``IMPULATOR_GATEWAY_PORT``."""
     port = environ.get("IMPULATOR_GATEWAY_PORT", "8002")
     env = {
         **env,
@@ -98,7 +101,7 @@ def gateway_service(
     return {
         "name": service,
         "url": f"http://127.0.0.1:{port}",
-        "command": [str(server), "-f", str(HUB_DIR / "dask_gateway_config.py")],
+        "command": [str(server), "-f", str(config_file)],
         "environment": env,
         "cwd": str(folder),
         "display": False,
@@ -107,7 +110,7 @@ def gateway_service(
 
 def idle_culler_service(environ: Mapping[str, str], env: dict[str, str]) -> dict[str, Any]:
     """Stops user servers idle for ``IMPULATOR_IDLE_TIMEOUT`` seconds (default 3600); durable
-    jobs go on in the runner. Its role (in ``jupyterhub_config.ROLES``) grants only that."""
+    jobs go on in the runner. Its role (``IDLE_CULLER_ROLE``) grants only that."""
     timeout = int(environ.get("IMPULATOR_IDLE_TIMEOUT", "3600"))
     every = max(10, min(300, timeout // 4))
     return {

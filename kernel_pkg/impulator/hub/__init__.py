@@ -1,0 +1,56 @@
+"""impulator on JupyterHub: one configuration for ``make up`` and the Helm chart.
+
+``configure(c)`` adds impulator's roles, custom scopes, services, spawn hook and Voila home
+to a hub configuration by appending and merging, so Zero to JupyterHub's own settings stay.
+Needs the ``hub`` extra (JupyterHub, oauthenticator); nothing here imports them at load.
+"""
+
+from __future__ import annotations
+
+from impulator.hub._configure import base_environment, configure
+from impulator.hub._oidc import configure_oidc, map_oidc_groups
+from impulator.hub._policy import (
+    CUSTOM_SCOPES,
+    DASHBOARD_GROUP,
+    GATEWAY_SERVICE,
+    IDLE_CULLER_ROLE,
+    PASSED_ON,
+    ROLE_GROUPS,
+    ROLES,
+    SERVER_TOKEN_SCOPES,
+    VOILA_HOME,
+    platform_role,
+)
+from impulator.hub._services import (
+    external_gateway_service,
+    gateway_environment,
+    gateway_service,
+    idle_culler_service,
+    runner_service,
+)
+from impulator.hub._spawn import PrepareHome, make_pre_spawn_hook, user_database_url
+
+__all__ = [
+    "CUSTOM_SCOPES",
+    "DASHBOARD_GROUP",
+    "GATEWAY_SERVICE",
+    "IDLE_CULLER_ROLE",
+    "PASSED_ON",
+    "ROLES",
+    "ROLE_GROUPS",
+    "SERVER_TOKEN_SCOPES",
+    "VOILA_HOME",
+    "PrepareHome",
+    "base_environment",
+    "configure",
+    "configure_oidc",
+    "external_gateway_service",
+    "gateway_environment",
+    "gateway_service",
+    "idle_culler_service",
+    "make_pre_spawn_hook",
+    "map_oidc_groups",
+    "platform_role",
+    "runner_service",
+    "user_database_url",
+]
