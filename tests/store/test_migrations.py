@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from impulator import store
 from impulator.store._keys import provenance_key
 
-HEAD = "0003"
+HEAD = "0004"
 TABLES = {
     "organizations",
     "users",
