@@ -125,7 +125,9 @@ def test_cli(
     assert main(["notebooks", "fetch"]) == 0
     assert (tmp_path / "home" / "shared" / "course-a").is_dir()
     assert main(["notebooks", "link", "--repo", "https://git.example.org/c.git"]) == 0
-    assert "/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgit.example.org" in capsys.readouterr().out
+    assert (
+        "/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgit.example.org" in capsys.readouterr().out
+    )
 
 
 def test_examples_never_overwrite_edits(tmp_path: Path) -> None:
@@ -144,6 +146,7 @@ def test_examples_never_overwrite_edits(tmp_path: Path) -> None:
     teach.install_examples(home, src)
     assert copy.read_text() == "mine"
     assert "v3" in copy.with_name("lesson.new.ipynb").read_text()
+
 
 def test_templates_shipped() -> None:
     assert len(list(teach.templates_dir().glob("*.ipynb"))) >= 5
