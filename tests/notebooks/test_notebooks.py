@@ -37,7 +37,7 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_no_stored_outputs(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -74,7 +74,7 @@ def test_notebook_runs(
     for name in ("DASK_GATEWAY__ADDRESS", "JUPYTERHUB_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     started = time.perf_counter()
     NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}

@@ -7,6 +7,7 @@ The cast: ines (instructor) and sam (student, chemist) in "course-a"; olga (chem
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def urls(postgres: PostgresCluster) -> Iterator[dict[str, str]]:
 def _lesson(folder: Path, text: str = "Ligand efficiency") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     nb = folder / "lesson.ipynb"
-    nb.write_text('{"cells": [{"cell_type": "markdown", "source": "%s"}]}' % text)
+    nb.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": text}]}))
     return nb
 
 

@@ -2,7 +2,8 @@
 
 A manifest (``.impulator-manifest.json`` in the target folder) records the digest of each file
 as it was delivered. A file whose digest still matches was not edited and may be replaced; an
-edited one is kept and the new version is written beside it (``name.v<N>.ext``; ``name.new.ext`` for unversioned templates).
+edited one is kept and the new version is written beside it (``name.v<N>.ext``, or
+``name.new.ext`` for the unversioned templates).
 """
 
 from __future__ import annotations
