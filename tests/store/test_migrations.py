@@ -29,6 +29,7 @@ TABLES = {
     "pdb_evidence",
     "exports",
     "audit_log",
+    "published_notebooks",
 }
 INDEXES = {
     "jobs": {"ix_jobs_owner_status", "ix_jobs_owner_created_at", "ix_jobs_parent_job_id"},
