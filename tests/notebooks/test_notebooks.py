@@ -88,6 +88,9 @@ def test_notebook_runs(
     elif path.stem == "02_batches_at_scale":
         assert "1 row(s) not scored" in text
         assert "scoring on a local Dask cluster (no gateway configured)" in text
+    elif path.stem == "03_congeneric_series":
+        assert "7 compounds, 7 activity records" in text
+        assert "7 records scored by both models" in text
     elif path.stem == "04_course_ligand_efficiency_solutions":
         assert text.count("Correct!") == 3
     elif path.stem == "04_course_ligand_efficiency":
