@@ -151,3 +151,14 @@ def test_examples_never_overwrite_edits(tmp_path: Path) -> None:
 
 def test_templates_shipped() -> None:
     assert len(list(teach.templates_dir().glob("*.ipynb"))) >= 5
+
+
+def test_prepare_home_at_spawn(urls: dict[str, str], tmp_path: Path) -> None:
+    teach.publish(_lesson(tmp_path / "spawn"), "course-a", url=urls["ines"])
+    home = tmp_path / "home"
+    written = teach.prepare_home(home, urls["sam"])
+    assert home / "shared" / "course-a" / "lesson.ipynb" in written
+    assert (home / "examples" / "01_quick_start.ipynb").is_file()
+    bare = tmp_path / "bare"  # no database URL: the examples only
+    assert teach.prepare_home(bare)
+    assert not (bare / "shared").exists()

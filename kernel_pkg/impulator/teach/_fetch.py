@@ -53,13 +53,17 @@ def fetch(
 
 def prepare_home(home: str | Path, url: str | None = None) -> list[Path]:
     """What a hub's spawn hook calls for each user: refresh the read-only templates in
-    ``<home>/examples/`` and fetch the notebooks published to the user's groups (``url``: the
-    user's own database URL, as :func:`impulator.store.provision_user` returns it). A database
-    that cannot be reached does not stop the spawn: the examples are still installed.
+    ``<home>/examples/`` and, given ``url`` (the user's own database URL, as
+    :func:`impulator.store.provision_user` returns it), fetch the notebooks published to the
+    user's groups into ``<home>/shared/<group>/``. Without ``url`` only the examples are
+    installed (never the hub's own database). A database that cannot be reached does not stop
+    the spawn: it is logged and the examples are still installed. Returns the files written.
     """
     from impulator._errors import StoreUnavailable
 
     written = install_examples(home)
+    if url is None:
+        return written
     try:
         written += fetch(home=home, url=url)
     except StoreUnavailable as exc:
