@@ -1,7 +1,8 @@
 """Publishing notebooks to a group on a real PostgreSQL: who gets them and who does not.
 
 The cast: ines (instructor) and sam (student, chemist) in "course-a"; olga (chemist) and vic
-(viewer) in "other", outside it; carl (chemist) in "course-a", who may not publish.
+(viewer) in "other", outside it; carl (chemist) in "course-a", who may not publish; val
+(viewer) in "course-a", who reads only.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PEOPLE = {
     "carl": ("chemist", ["course-a"]),
     "olga": ("chemist", ["other"]),
     "vic": ("viewer", ["other"]),
+    "val": ("viewer", ["course-a"]),
 }
 
 
@@ -162,3 +164,14 @@ def test_prepare_home_at_spawn(urls: dict[str, str], tmp_path: Path) -> None:
     bare = tmp_path / "bare"  # no database URL: the examples only
     assert teach.prepare_home(bare)
     assert not (bare / "shared").exists()
+
+
+def test_viewer_in_the_group_reads_only(urls: dict[str, str], tmp_path: Path) -> None:
+    teach.publish(_lesson(tmp_path / "v"), "course-a", url=urls["ines"])
+    assert teach.fetch("course-a", home=tmp_path / "val", url=urls["val"])
+    with pytest.raises(PermissionDenied):
+        teach.publish(_lesson(tmp_path / "val-src"), "course-a", url=urls["val"])
+    engine = sa.create_engine(urls["val"], poolclass=NullPool)
+    with pytest.raises(sa.exc.DBAPIError, match="permission denied"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM published_notebooks"))
+    engine.dispose()
