@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from impulator import store
 from impulator.store._keys import provenance_key
 
-HEAD = "0003"
+HEAD = "0004"
 TABLES = {
     "organizations",
     "users",
@@ -29,6 +29,7 @@ TABLES = {
     "pdb_evidence",
     "exports",
     "audit_log",
+    "published_notebooks",
 }
 INDEXES = {
     "jobs": {"ix_jobs_owner_status", "ix_jobs_owner_created_at", "ix_jobs_parent_job_id"},

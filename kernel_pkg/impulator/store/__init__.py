@@ -17,7 +17,7 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
 Example:
     >>> from impulator import store
     >>> store.head_revision()
-    '0003'
+    '0004'
     >>> sorted(store.Base.metadata.tables)[:3]
     ['audit_log', 'compound_shares', 'compounds']
 """

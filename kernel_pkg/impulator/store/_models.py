@@ -30,6 +30,7 @@ __all__ = [
     "Job",
     "Organization",
     "PdbEvidenceRecord",
+    "PublishedNotebook",
     "ResultRow",
     "User",
 ]
@@ -311,3 +312,21 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.Text)
     target: Mapped[str | None] = mapped_column(sa.Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class PublishedNotebook(Base):
+    """Version ``version`` of a file an instructor published to group ``group_id``
+    (``path`` is relative to the group's folder ``~/shared/<group>/``; migration 0004)."""
+
+    __tablename__ = "published_notebooks"
+    __table_args__ = (sa.UniqueConstraint("group_id", "path", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(sa.Text)
+    version: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.Text)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    owner: Mapped[str] = _owner()
+    created_at: Mapped[datetime] = _created()
