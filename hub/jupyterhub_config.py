@@ -93,10 +93,14 @@ def base_environment() -> dict[str, str]:
     return {**impulator_environment(), **local_environment()}
 
 
-def prepare_user_folder(home: Path) -> None:
-    """Run before each local spawn on the user's folder. One step per concern: add new ones
-    here (e.g. copying the notebook templates into ``examples/``)."""
+def prepare_user_folder(home: Path, url: str | None) -> None:
+    """Run before each local spawn on the user's folder: the dashboards, the notebook
+    templates in ``examples/`` and the notebooks published to the user's groups in
+    ``shared/<group>/`` (read with the user's own database login ``url``)."""
+    from impulator import teach
+
     install_dashboards(home)
+    teach.prepare_home(home, url)
 
 
 def install_dashboards(home: Path) -> None:

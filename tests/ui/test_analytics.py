@@ -141,7 +141,9 @@ def test_postgresql_gives_the_same_numbers_for_each_users_own(
     bob = summarize_analytics(platform["bob"])
     assert bob.numbers["total_compounds"] == 0 and bob.targets.empty
     assert bob.flags["structures"].eq(0).all() and bob.flags["share"].eq(0).all()
-    shared = store.list_compounds({"target": "CHEMBL1862"}, url=platform["alice"]).items["id"].iloc[0]
+    shared = (
+        store.list_compounds({"target": "CHEMBL1862"}, url=platform["alice"]).items["id"].iloc[0]
+    )
     store.share(int(shared), "an_team", url=platform["alice"])
     bob = summarize_analytics(platform["bob"])
     assert bob.targets["target_chembl_id"].tolist() == ["CHEMBL1862", "CHEMBL2971"]

@@ -185,7 +185,9 @@ def test_selection_survives_paging_and_delete_asks_first(url: str) -> None:
     assert actions.confirm_box.layout.display is None
     assert "Delete 2 compounds" in actions.confirm_text.value
     actions.cancel_button.click()
-    assert actions.confirm_box.layout.display == "none" and store.list_compounds(url=url).total == 12
+    assert (
+        actions.confirm_box.layout.display == "none" and store.list_compounds(url=url).total == 12
+    )
     actions.delete_button.click()
     actions.confirm_button.click()
     assert "Deleted 2 of 2." in actions.delete_status.value

@@ -18,18 +18,14 @@ from impulator.chem._alerts import (
     interference_flags,
 )
 from impulator.chem._depict import depict_svg
-<<<<<<< HEAD
-from impulator.chem._descriptors import DESCRIPTOR_NAMES, descriptors
-from impulator.chem._rdkit import mol_wt, qed
-from impulator.chem._shape import DrugLikenessRule, drug_likeness, embed_3d
-=======
 from impulator.chem._descriptors import (
     DESCRIPTOR_NAMES,
     DESCRIPTOR_RULE,
     descriptors,
     neutralize_oxo_ylides,
 )
->>>>>>> wt-sulfox
+from impulator.chem._rdkit import mol_wt, qed
+from impulator.chem._shape import DrugLikenessRule, drug_likeness, embed_3d
 from impulator.chem._structure import Structure, as_structure, standardize
 
 __all__ = [
@@ -48,11 +44,8 @@ __all__ = [
     "drug_likeness",
     "embed_3d",
     "interference_flags",
-<<<<<<< HEAD
     "mol_wt",
-    "qed",
-=======
     "neutralize_oxo_ylides",
->>>>>>> wt-sulfox
+    "qed",
     "standardize",
 ]

@@ -10,8 +10,10 @@ from typing import Any
 
 from impulator.hub._policy import DASHBOARD_GROUP, ROLE_GROUPS, VOILA_HOME, platform_role
 
-#: Prepares a user's folder before their server starts (locally: the dashboards copied in).
-PrepareHome = Callable[[Path], None]
+#: Prepares a user's folder before their server starts (locally: the dashboards and notebook
+#: templates copied in, the notebooks published to the user's groups fetched). Called with the
+#: folder and the user's database URL as the hub reaches it (None without a database).
+PrepareHome = Callable[[Path, "str | None"], None]
 
 
 def user_database_url(url: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -52,9 +54,7 @@ def make_pre_spawn_hook(
         env = dict(spawner.environment)
         landing_on_dashboards = role == "viewer" or DASHBOARD_GROUP in groups
         spawner.default_url = VOILA_HOME if landing_on_dashboards else "/lab"
-        home = getattr(spawner, "home_dir", None)  # local processes: the user's folder
-        if home and prepare_home is not None:
-            await asyncio.to_thread(prepare_home, Path(home))
+        url = None
         if admin_url:
             from impulator.store import provision_user
 
@@ -66,6 +66,9 @@ def make_pre_spawn_hook(
                 raise RuntimeError(message) from None
             env["IMPULATOR_DATABASE_URL"] = user_database_url(url, environ)
             spawner.log.info("impulator: database login of %s ready (role %s)", name, role)
+        home = getattr(spawner, "home_dir", None)  # local processes: the user's folder
+        if home and prepare_home is not None:
+            await asyncio.to_thread(prepare_home, Path(home), url)
         # A new dict, never the shared config value: one user's URL must not reach another.
         spawner.environment = env
 

@@ -72,7 +72,14 @@ from impulator.store._provision import (
     provision_user,
     scram_verifier,
 )
-from impulator.store._query import FILTERS, SORT_KEYS, CompoundPage, StoredCompound, get, list_compounds
+from impulator.store._query import (
+    FILTERS,
+    SORT_KEYS,
+    CompoundPage,
+    StoredCompound,
+    get,
+    list_compounds,
+)
 from impulator.store._save import save, save_report
 from impulator.store._search import search
 from impulator.store._session import Tx, connect, engine_for, transaction
