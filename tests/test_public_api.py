@@ -8,9 +8,42 @@ import sys
 import types
 
 import impulator
-from impulator import batch, chem, exports, pipeline, science, sources, store, ui
+from impulator import batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
 
 EXPECTED = {
+    teach: {
+        "PublishedFile",
+        "fetch",
+        "gitpuller_link",
+        "install_examples",
+        "prepare_home",
+        "publish",
+        "templates_dir",
+    },
+    hub: {
+        "CUSTOM_SCOPES",
+        "DASHBOARD_GROUP",
+        "GATEWAY_SERVICE",
+        "IDLE_CULLER_ROLE",
+        "PASSED_ON",
+        "PrepareHome",
+        "ROLES",
+        "ROLE_GROUPS",
+        "SERVER_TOKEN_SCOPES",
+        "VOILA_HOME",
+        "base_environment",
+        "configure",
+        "configure_oidc",
+        "external_gateway_service",
+        "gateway_environment",
+        "gateway_service",
+        "idle_culler_service",
+        "make_pre_spawn_hook",
+        "map_oidc_groups",
+        "platform_role",
+        "runner_service",
+        "user_database_url",
+    },
     exports: {
         "ACTIVITY_ID_COLUMNS",
         "COMPOUND_COLUMNS",
@@ -59,6 +92,8 @@ EXPECTED = {
         "drug_likeness",
         "embed_3d",
         "DESCRIPTOR_NAMES",
+        "DESCRIPTOR_RULE",
+        "neutralize_oxo_ylides",
         "FLAG_NAMES",
         "SCORED_FLAGS",
         "AlertMatch",
@@ -189,6 +224,7 @@ EXPECTED = {
         "MIGRATIONS",
         "Organization",
         "PdbEvidenceRecord",
+        "PublishedNotebook",
         "PermissionDenied",
         "ROLES",
         "ResultRow",

@@ -62,6 +62,7 @@ from impulator.store._models import (
     Job,
     Organization,
     PdbEvidenceRecord,
+    PublishedNotebook,
     ResultRow,
     User,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "Organization",
     "PdbEvidenceRecord",
     "PermissionDenied",
+    "PublishedNotebook",
     "ResultRow",
     "StoreUnavailable",
     "StoredCompound",

@@ -8,8 +8,7 @@ from typing import cast
 
 import sqlalchemy as sa
 
-from impulator.store._models import Group, PublishedNotebook
-from impulator.store._session import transaction
+from impulator.store import Group, PublishedNotebook, transaction
 from impulator.teach._examples import install_examples
 from impulator.teach._files import deliver
 

@@ -9,8 +9,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from impulator._errors import PermissionDenied
-from impulator.store._models import Group, PublishedNotebook, User
-from impulator.store._session import Tx, transaction
+from impulator.store import Group, PublishedNotebook, Tx, User, transaction
 from impulator.teach._files import digest
 
 __all__ = ["PUBLISHERS", "PublishedFile", "publish"]
