@@ -17,6 +17,7 @@ Example:
     (2, True, 3)
 """
 
+from impulator.batch._chunk import ChunkResult, row_key, score_chunk
 from impulator.batch._executor import open_client
 from impulator.batch._files import (
     SDF_SUFFIXES,
@@ -35,14 +36,7 @@ from impulator.batch._input import (
     RowError,
     read_batch,
 )
-from impulator.batch._score import (
-    ChunkResult,
-    chunk_size_for,
-    chunked,
-    row_key,
-    score,
-    score_chunk,
-)
+from impulator.batch._score import chunk_size_for, chunked, score
 from impulator.batch._validate import validate
 
 __all__ = [

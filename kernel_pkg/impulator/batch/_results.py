@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from impulator.batch._chunk import ChunkResult, row_key
 from impulator.batch._input import BatchInput, BatchRow
 from impulator.batch._validate import display
 from impulator.pipeline import RESULT_COLUMNS
-
-if TYPE_CHECKING:
-    from impulator.batch._score import ChunkResult
 
 __all__ = ["ERROR_COLUMNS", "LEADING_COLUMNS", "assemble", "errors_frame"]
 
@@ -40,8 +38,6 @@ def assemble(
     run: dict[str, Any],
 ) -> pd.DataFrame:
     """The rows of every report, in input order, led by the input row they belong to."""
-    from impulator.batch._score import row_key
-
     frames: list[pd.DataFrame] = []
     no_neighbours: list[int] = []
     availability: dict[int, dict[float, int]] = {}
