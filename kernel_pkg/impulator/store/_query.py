@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
 
 from impulator._errors import CompoundNotFound
+from impulator.store._columns import LIST_COLUMNS, aware, compounds_frame
 from impulator.store._models import (
     Compound,
     CompoundShare,
@@ -26,15 +27,14 @@ from impulator.store._models import (
 )
 from impulator.store._rows import TYPED_COLUMNS, rebuild
 from impulator.store._save import DTYPES_KEY
+from impulator.store._search import text_conditions
 from impulator.store._session import Tx, transaction
 
 __all__ = [
     "FILTERS",
-    "LIST_COLUMNS",
     "SORT_KEYS",
     "CompoundPage",
     "StoredCompound",
-    "compounds_frame",
     "get",
     "list_compounds",
 ]
@@ -43,22 +43,6 @@ _compounds = cast(sa.Table, Compound.__table__)
 _c = _compounds.c
 _r = cast(sa.Table, ResultRow.__table__).c
 
-#: Columns of ``list`` and ``search`` results, in order.
-LIST_COLUMNS: tuple[str, ...] = (
-    "id",
-    "name",
-    "owner",
-    "inchikey",
-    "chembl_id",
-    "best_score",
-    "best_class",
-    "model_id",
-    "mw",
-    "n_rows",
-    "n_flags",
-    "created_at",
-    "parent_smiles",
-)
 #: Keys ``list`` sorts by ("-" in front: descending).
 SORT_KEYS: tuple[str, ...] = ("created_at", "name", "best_score", "mw", "n_rows")
 #: Keys of the ``filter`` dict of ``list``.
@@ -114,13 +98,6 @@ class CompoundPage:
     pages: int
 
 
-def _aware(value: Any) -> Any:
-    """SQLite hands timestamps back without a zone: they are UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def get(compound_id: int, url: str | None = None) -> StoredCompound:
     """The stored compound ``compound_id`` with its rows (``RESULT_COLUMNS``), flags and PDB.
 
@@ -167,7 +144,7 @@ def get(compound_id: int, url: str | None = None) -> StoredCompound:
         mw=values["mw"],
         n_rows=int(values["n_rows"] or 0),
         n_flags=int(values["n_flags"] or 0),
-        created_at=_aware(values["created_at"]),
+        created_at=aware(values["created_at"]),
         job_id=values["job_id"],
         provenance_key=values["provenance_key"],
         provenance=dict(values["provenance"] or {}),
@@ -240,8 +217,6 @@ def _conditions(tx: Tx, filter: Mapping[str, Any] | None, mine: bool) -> list[An
             sa.exists().where(_r.compound_id == _c.id, _r.target_chembl_id == str(f["target"]))
         )
     if f.get("text"):
-        from impulator.store._search import text_conditions  # it builds on this module
-
         where.append(sa.or_(*text_conditions(tx, str(f["text"]))[0].values()))
     return where
 
@@ -289,14 +264,3 @@ def list_compounds(
         )
         items = compounds_frame(tx.conn.execute(query).all())
     return CompoundPage(items, total, page, limit, -(-total // limit))
-
-
-def compounds_frame(rows: Sequence[Any], extra: dict[str, list[Any]] | None = None) -> pd.DataFrame:
-    """Selected ``LIST_COLUMNS`` rows as a DataFrame (UTC timestamps), plus ``extra`` columns."""
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(LIST_COLUMNS))
-    frame["created_at"] = pd.to_datetime(frame["created_at"].map(_aware), utc=True)
-    for name in ("best_score", "mw"):
-        frame[name] = frame[name].astype("float64")
-    for name, values in (extra or {}).items():
-        frame[name] = values
-    return frame

@@ -24,8 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 from rdkit import Chem, rdBase
 
+from impulator.store._columns import LIST_COLUMNS, compounds_frame
 from impulator.store._models import Compound, ResultRow
-from impulator.store._query import LIST_COLUMNS, compounds_frame
 from impulator.store._session import Tx, transaction
 
 __all__ = ["SUBSTRUCTURE_SCAN_LIMIT", "search", "search_paths", "text_conditions"]
