@@ -13,6 +13,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests._ast_imports import imports, modules, package_of
+
 LIBRARY = Path(__file__).resolve().parents[1] / "kernel_pkg" / "impulator"
 
 #: Layer of each subpackage: a package may import packages of the same or a lower number.
@@ -69,37 +71,17 @@ class Violation:
         return f"{self.path}:{self.line}: imports {self.imported} ({self.reason})"
 
 
-def _imports(tree: ast.AST, module: str) -> list[tuple[int, str]]:
-    """Every imported module name (absolute, and relative resolved against ``module``)."""
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = module.split(".")[: -node.level]
-                base = ".".join([*parts, base] if base else parts)
-            found.append((node.lineno, base))
-            if base.count(".") == 1:  # ``from impulator.store import _save`` too
-                found.extend(
-                    (node.lineno, f"{base}.{alias.name}")
-                    for alias in node.names
-                    if alias.name.startswith("_") and not alias.name.startswith("__")
-                )
-    return found
+def _private(base: str, name: str) -> bool:
+    """``from impulator.store import _save`` imports the private module ``_save``."""
+    return base.count(".") == 1 and name.startswith("_") and not name.startswith("__")
 
 
 def check(root: Path, layers: dict[str, int] = LAYERS) -> list[Violation]:
     """Layer violations of the package at ``root`` (its directory name is the package name)."""
     top = root.name
     violations: list[Violation] = []
-    for file in sorted(root.rglob("*.py")):
+    for module, file in modules(root):
         rel = file.relative_to(root)
-        parts = list(rel.with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        module = ".".join([top, *parts])
         if len(rel.parts) < 2:
             continue  # modules of the root package
         package = rel.parts[0]
@@ -111,12 +93,8 @@ def check(root: Path, layers: dict[str, int] = LAYERS) -> list[Violation]:
                 )
             )
             continue
-        if file.name == "__init__.py" and len(rel.parts) == 2:
-            module_for_relative = module + ".__init__"
-        else:
-            module_for_relative = module
         tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
-        for line, name in _imports(tree, module_for_relative):
+        for line, name in imports(tree, package_of(module, file), _private):
             names = name.split(".")
             if package in PURE and names[0] in IO_LIBRARIES:
                 violations.append(Violation(shown, line, name, f"{package} does no I/O"))
