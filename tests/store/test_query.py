@@ -104,6 +104,20 @@ def test_pages_cover_every_compound_once_newest_first(db: dict[str, Any]) -> Non
     assert number == 6 and seen == expected
 
 
+def test_a_page_past_the_last_is_empty_unless_clamped(db: dict[str, Any]) -> None:
+    url = db["url"]
+    past = store.list_compounds(page=9, limit=7, url=url)
+    assert (past.page, past.pages, past.items.empty) == (9, 5, True)
+    last = store.list_compounds(page=5, limit=7, url=url)
+    clamped = store.list_compounds(page=9, limit=7, clamp=True, url=url)
+    assert (clamped.page, clamped.pages, clamped.total) == (5, 5, 31)
+    assert clamped.items["id"].tolist() == last.items["id"].tolist() and len(last.items) == 3
+    within = store.list_compounds(page=2, limit=7, clamp=True, url=url)
+    assert within.page == 2 and len(within.items) == 7
+    nothing = store.list_compounds({"text": "no such compound"}, page=4, clamp=True, url=url)
+    assert (nothing.page, nothing.pages, nothing.total, nothing.items.empty) == (4, 0, 0, True)
+
+
 def test_sort_keys(db: dict[str, Any]) -> None:
     url = db["url"]
     names = store.list(sort="name", limit=100, url=url).items["name"].tolist()

@@ -228,6 +228,7 @@ def list_compounds(
     limit: int = 50,
     *,
     mine: bool = False,
+    clamp: bool = False,
     url: str | None = None,
 ) -> CompoundPage:
     """One page of the compounds you can see (exported as ``impulator.store.list_compounds``).
@@ -235,7 +236,9 @@ def list_compounds(
     ``filter`` keys: ``min_score``, ``max_score``, ``classes`` (best classes), ``has_flags``,
     ``min_mw``, ``max_mw``, ``target`` (a target ChEMBL id among the rows), ``model``,
     ``text`` (read as :func:`impulator.store.search` reads it). ``sort``: one of
-    ``SORT_KEYS``, ``-`` in front for descending; ties newest first.
+    ``SORT_KEYS``, ``-`` in front for descending; ties newest first. A ``page`` past the last
+    one is empty, or with ``clamp`` the last page (a filter or a deletion can shrink the list
+    a viewer is paging through); the returned ``page`` says which it is.
 
     Example:
         >>> import os, tempfile
@@ -255,6 +258,9 @@ def list_compounds(
                 sa.select(sa.func.count()).select_from(Compound.__table__).where(*where)
             ).scalar_one()
         )
+        pages = -(-total // limit)
+        if clamp and pages:
+            page = min(page, pages)
         query = (
             sa.select(*(_c[name] for name in LIST_COLUMNS))
             .where(*where)
@@ -263,4 +269,4 @@ def list_compounds(
             .offset((page - 1) * limit)
         )
         items = compounds_frame(tx.conn.execute(query).all())
-    return CompoundPage(items, total, page, limit, -(-total // limit))
+    return CompoundPage(items, total, page, limit, pages)

@@ -17,7 +17,7 @@ from typing import Any
 
 from impulator import store
 from impulator.chem import depict_svg
-from impulator.store import FILTERS, SORT_KEYS, CompoundPage
+from impulator.store import FILTERS, CompoundPage
 from impulator.ui import _theme as theme
 
 __all__ = [
@@ -156,7 +156,8 @@ def load_page(
 ) -> ExplorerPageData:
     """One page of the compounds you can see, with their depictions.
 
-    A page past the last one gives the last page (a filter or a deletion can shrink the list).
+    The store filters, sorts and pages (a page past the last one gives the last page); this
+    adds the depictions.
 
     Raises:
         ValueError: an unknown sort key or filter.
@@ -169,14 +170,10 @@ def load_page(
         >>> data.page.total, data.depictions
         (0, [])
     """
-    if sort.lstrip("-") not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}: use one of {', '.join(SORT_KEYS)}")
     wanted = filter.to_store() if isinstance(filter, ExplorerFilter) else dict(filter or {})
-    found = store.list_compounds(wanted, sort=sort, page=page, limit=limit, mine=mine, url=url)
-    if found.pages and page > found.pages:
-        found = store.list_compounds(
-            wanted, sort=sort, page=found.pages, limit=limit, mine=mine, url=url
-        )
+    found = store.list_compounds(
+        wanted, sort=sort, page=page, limit=limit, mine=mine, clamp=True, url=url
+    )
     items = found.items
     depictions = [
         depiction_svg(smiles, key if isinstance(key, str) else None)
