@@ -9,7 +9,7 @@ import pytest
 
 from impulator import jobs, store
 from impulator.ui import show_batch
-from impulator.ui._batch import BatchPage, inspect_upload
+from impulator.ui._batch import BatchPage
 from tests.postgres import PostgresCluster
 from tests.ui.widgets import new_database, sql
 
@@ -17,12 +17,12 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 BATCH_20 = (DATA / "batch_20.csv").read_bytes()
 
 
-def test_inspect_a_csv_and_an_sdf() -> None:
-    preview = inspect_upload(BATCH_20, "batch_20.csv")
-    assert preview.columns == ["Compound Name", "SMILES"] and not preview.sdf
-    assert preview.preview["Row"].tolist() == [1, 2, 3, 4, 5]
-    sdf = inspect_upload((DATA / "batch_small.sdf").read_bytes(), "batch_small.sdf")
-    assert sdf.sdf and list(sdf.preview.columns[:2]) == ["Row", "Title"]
+def test_an_sdf_is_previewed_with_its_titles_and_properties(url: str) -> None:
+    page = BatchPage(url)
+    assert page.load((DATA / "batch_small.sdf").read_bytes(), "batch_small.sdf") is not None
+    assert "SD file" in page.file_status.value and "<th>Title</th>" in page.preview.value
+    assert [o[1] for o in page.column.options] == ["", "Name", "chembl_id"]
+    assert page.name_column.options[0] == ("record title", "")
 
 
 def test_upload_shows_preview_mapping_and_the_two_errors(url: str) -> None:
@@ -51,6 +51,8 @@ def test_too_large_and_unreadable_files_are_refused_in_words(
     monkeypatch.delenv("IMPULATOR_BATCH_MAX_BYTES")
     assert page.load(b"activity,value\n1,2\n", "t.csv") is None
     assert "no column holds the compounds" in page.report.value
+    assert page.load(b"PK\x03\x04", "book.xlsx") is None  # said before any preview
+    assert "save it as CSV (UTF-8) or SDF" in page.file_status.value
     assert page.submit_button.disabled and page.submit() is None
 
 

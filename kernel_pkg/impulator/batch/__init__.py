@@ -7,8 +7,10 @@ In a notebook::
     df.attrs["errors"]                                   # or the hub's Dask Gateway
 
 ``read_batch`` reads and validates (a list, a DataFrame, a CSV/TSV or SDF file, uploaded
-bytes); ``score_chunk`` is the function Dask workers run, for ``score`` here and for the
-durable jobs of :mod:`impulator.jobs`; ``open_client`` chooses where chunks run.
+bytes); ``read_upload`` reads an uploaded file's format, columns and first records for a
+preview, before validation; ``score_chunk`` is the function Dask workers run, for ``score``
+here and for the durable jobs of :mod:`impulator.jobs`; ``open_client`` chooses where chunks
+run.
 
 Example:
     >>> from impulator.batch import read_batch
@@ -37,6 +39,7 @@ from impulator.batch._input import (
     read_batch,
 )
 from impulator.batch._score import chunk_size_for, chunked, score
+from impulator.batch._upload import Upload, read_upload
 from impulator.batch._validate import validate
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "ChunkResult",
     "Record",
     "RowError",
+    "Upload",
     "chunk_size_for",
     "chunked",
     "decode",
@@ -56,6 +60,7 @@ __all__ = [
     "read_batch",
     "read_sdf",
     "read_table",
+    "read_upload",
     "row_key",
     "score",
     "score_chunk",

@@ -11,11 +11,24 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
-__all__ = ["SDF_SUFFIXES", "Record", "decode", "read_sdf", "read_table", "sniff_delimiter"]
+__all__ = [
+    "REFUSED_SUFFIXES",
+    "SDF_SUFFIXES",
+    "Record",
+    "decode",
+    "file_format",
+    "read_sdf",
+    "read_table",
+    "sniff_delimiter",
+]
 
 #: File name endings read as SDF/molfile; everything else is read as a delimited table.
 SDF_SUFFIXES = (".sdf", ".sd", ".mol")
+#: File name endings refused with a sentence: spreadsheets and archives, not text.
+REFUSED_SUFFIXES = (".xlsx", ".xls", ".ods", ".gz", ".zip")
 _DELIMITERS = (",", ";", "\t")
 # The same record separator impulator.chem uses: it consumes its own line break, so each
 # record starts at its (maybe empty) title line, which must not be stripped.
@@ -52,6 +65,26 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"  # every byte is a latin-1 character
+
+
+def file_format(source: str, text: str) -> Literal["table", "sdf"]:
+    """``"sdf"`` or ``"table"``: by the ending of the name ``source``, and for a name without
+    one by whether ``text`` holds a molfile's ``M  END`` line.
+
+    Raises:
+        ValueError: a spreadsheet or an archive (``REFUSED_SUFFIXES``), in a sentence.
+
+    Example:
+        >>> file_format("a.SDF", ""), file_format("a.tsv", ""), file_format("upload", "M  END")
+        ('sdf', 'table', 'sdf')
+    """
+    suffix = Path(source).suffix.lower()
+    if suffix in REFUSED_SUFFIXES:
+        raise ValueError(
+            f"{source}: impulator reads CSV/TSV tables and SDF files; save it as CSV "
+            "(UTF-8) or SDF, uncompressed, and give that file"
+        )
+    return "sdf" if suffix in SDF_SUFFIXES or (suffix == "" and "M  END" in text) else "table"
 
 
 def sniff_delimiter(text: str, suffix: str = "") -> str:

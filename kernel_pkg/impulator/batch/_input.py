@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from impulator.batch._files import SDF_SUFFIXES, Record, decode, read_sdf, read_table
+from impulator.batch._files import Record, decode, file_format, read_sdf, read_table
 from impulator.batch._files import sniff_delimiter as _sniff
 from impulator.batch._validate import ALIASES, KINDS, display, role_of, validate
 from impulator.config import get_settings
@@ -209,16 +209,10 @@ def _from_bytes(
 ) -> BatchInput:
     if not data.strip():
         raise ValueError(f"{source} is empty: it has no compounds")
-    suffix = Path(source).suffix.lower()
-    if suffix in (".xlsx", ".xls", ".ods", ".gz", ".zip"):
-        raise ValueError(
-            f"{source}: impulator reads CSV/TSV tables and SDF files; save it as CSV "
-            "(UTF-8) or SDF, uncompressed, and give that file"
-        )
     text, _ = decode(data)
-    if suffix in SDF_SUFFIXES or (suffix == "" and "M  END" in text):
+    if file_format(source, text) == "sdf":
         return _from_sdf(text, source, column, name_column, kind, reading)
-    header, records = read_table(text, _sniff(text, suffix))
+    header, records = read_table(text, _sniff(text, Path(source).suffix))
     query, label, query_kind = _columns(header, column, name_column, kind, source)
     roles = {"query": query, **({"name": label} if label else {})}
     cells = _cells(records, query, label, reading, source)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from impulator import jobs
-from impulator.batch import BatchInput, read_batch
+from impulator.batch import BatchInput, Upload, read_batch, read_upload
 from impulator.config import get_settings
 from impulator.science import DEFAULT_MODEL, MODELS
 from impulator.ui import _theme as theme
@@ -23,10 +22,9 @@ from impulator.ui._home import RUNNING_STATUSES, describe_error
 from impulator.ui._jobs import job_states, job_table_html
 from impulator.ui._pagekit import Poller, can_write
 
-__all__ = ["BatchPage", "UploadPreview", "inspect_upload", "show_batch", "size_words"]
+__all__ = ["BatchPage", "show_batch", "size_words"]
 
 _log = logging.getLogger(__name__)
-_SDF_SUFFIXES = (".sdf", ".sd", ".mol")
 
 
 def size_words(count: int) -> str:
@@ -37,54 +35,6 @@ def size_words(count: int) -> str:
         ('2,000 bytes', '50.0 MB')
     """
     return f"{count:,} bytes" if count < 100_000 else f"{count / 1e6:,.1f} MB"
-
-
-@dataclass(frozen=True)
-class UploadPreview:
-    """The first rows of an uploaded file and the columns (or SD properties) it has.
-
-    Attributes:
-        sdf: whether it is an SD file (the structures are its molfile records).
-        columns: the table's header, or the SD properties.
-        preview: the first rows (``Row`` first), as text.
-    """
-
-    sdf: bool
-    columns: list[str]
-    preview: pd.DataFrame
-
-
-def inspect_upload(data: bytes, filename: str, rows: int = 5) -> UploadPreview:
-    """The columns and first ``rows`` rows of an uploaded CSV/TSV or SDF, without validating.
-
-    Example:
-        >>> p = inspect_upload(b"Name,SMILES\\nethanol,CCO\\nwater,O\\n", "a.csv", rows=1)
-        >>> p.columns, p.preview.to_dict("records")
-        (['Name', 'SMILES'], [{'Row': 1, 'Name': 'ethanol', 'SMILES': 'CCO'}])
-    """
-    from impulator.batch import decode, read_sdf, read_table, sniff_delimiter
-
-    text, _encoding = decode(data)
-    suffix = Path(filename).suffix.lower()
-    if suffix in _SDF_SUFFIXES or (suffix == "" and "M  END" in text):
-        records = []
-        for record in read_sdf(text):
-            records.append(record)
-            if len(records) >= rows:
-                break
-        properties = list(dict.fromkeys(p for r in records for p in r.cells))
-        frame = pd.DataFrame(
-            [{"Row": r.number, "Title": r.title or "", **r.cells} for r in records],
-            columns=["Row", "Title", *properties],
-        )
-        return UploadPreview(True, properties, frame)
-    header, found = read_table(text, sniff_delimiter(text, suffix))
-    table = []
-    for record in found:
-        table.append({"Row": record.number, **{c: record.cells.get(c, "") for c in header}})
-        if len(table) >= rows:
-            break
-    return UploadPreview(False, list(header), pd.DataFrame(table, columns=["Row", *header]))
 
 
 class BatchPage(BatchView):
@@ -132,19 +82,20 @@ class BatchPage(BatchView):
             )
             return None
         try:
-            preview = inspect_upload(data, filename)
+            upload = read_upload(filename, data)
         except Exception as exc:
             self.file_status.value = theme.status_html(describe_error(exc), "error")
             return None
         self.data = data
         self.file_status.value = theme.status_html(
-            f"{filename}: {size_words(len(data))}, {'SD file' if preview.sdf else 'table'}.",
+            f"{filename}: {size_words(len(data))}, {'SD file' if upload.sdf else 'table'}.",
             "ok",
         )
+        preview = upload.preview()
         self.preview.value = theme.html_table(
-            preview.preview, [(c, c) for c in preview.preview.columns], empty="No rows."
+            preview, [(c, c) for c in preview.columns], empty="No rows."
         )
-        self._fill_mapping(preview)
+        self._fill_mapping(upload)
         return self.validate()
 
     def validate(self) -> BatchInput | None:
@@ -285,21 +236,21 @@ class BatchPage(BatchView):
             return
         self.load(bytes(chosen["content"]), name)
 
-    def _fill_mapping(self, preview: UploadPreview) -> None:
+    def _fill_mapping(self, upload: Upload) -> None:
         self._mapping = True
         try:
-            if preview.sdf:
+            if upload.sdf:
                 self.column.options = [("the structures (molfile records)", "")] + [
-                    (c, c) for c in preview.columns
+                    (c, c) for c in upload.columns
                 ]
                 self.name_column.options = [("record title", NO_NAME)] + [
-                    (c, c) for c in preview.columns
+                    (c, c) for c in upload.columns
                 ]
             else:
                 self.column.options = [("detect automatically", "")] + [
-                    (c, c) for c in preview.columns
+                    (c, c) for c in upload.columns
                 ]
-                self.name_column.options = [("none", NO_NAME)] + [(c, c) for c in preview.columns]
+                self.name_column.options = [("none", NO_NAME)] + [(c, c) for c in upload.columns]
             self.column.value, self.name_column.value = "", NO_NAME
             self.mapping.layout.display = None
         finally:
