@@ -77,6 +77,7 @@ EXPECTED = {
         "summarize_home",
     },
     impulator: {
+        "ImpulatorError",
         "InvalidStructure",
         "Report",
         "SourceError",

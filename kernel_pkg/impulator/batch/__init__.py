@@ -17,6 +17,7 @@ Example:
     (2, True, 3)
 """
 
+from impulator._errors import BatchTooLarge
 from impulator.batch._executor import open_client
 from impulator.batch._files import (
     SDF_SUFFIXES,
@@ -31,7 +32,6 @@ from impulator.batch._input import (
     KINDS,
     BatchInput,
     BatchRow,
-    BatchTooLarge,
     RowError,
     read_batch,
 )

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from impulator._errors import InvalidInput
+
 __all__ = ["SDF_SUFFIXES", "Record", "decode", "read_sdf", "read_table", "sniff_delimiter"]
 
 #: File name endings read as SDF/molfile; everything else is read as a delimited table.
@@ -89,7 +91,7 @@ def read_table(text: str, delimiter: str) -> tuple[list[str], Iterator[Record]]:
         except StopIteration:
             return [], iter(())
         except csv.Error as exc:
-            raise ValueError(f"the header line cannot be read as a table: {exc}") from None
+            raise InvalidInput(f"the header line cannot be read as a table: {exc}") from None
         if any(cell.strip() for cell in first):
             header = [cell.strip() for cell in first]
     return header, _records(reader, header, delimiter)

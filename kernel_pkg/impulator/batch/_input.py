@@ -15,16 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from impulator._errors import BatchTooLarge, FileMissing, InvalidInput
 from impulator.batch._files import SDF_SUFFIXES, Record, decode, read_sdf, read_table
 from impulator.batch._files import sniff_delimiter as _sniff
 from impulator.batch._validate import ALIASES, KINDS, display, role_of, validate
 from impulator.config import get_settings
 
-__all__ = ["ALIASES", "KINDS", "BatchInput", "BatchRow", "BatchTooLarge", "RowError", "read_batch"]
-
-
-class BatchTooLarge(ValueError):
-    """A batch over ``IMPULATOR_BATCH_MAX_ROWS`` compounds or ``IMPULATOR_BATCH_MAX_BYTES``."""
+__all__ = ["ALIASES", "KINDS", "BatchInput", "BatchRow", "RowError", "read_batch"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def read_batch(
         [RowError(row=2, input='C1CC', reason='unreadable SMILES: ring bond 1 is opened but never closed')]
     """  # noqa: E501
     if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if max_rows is None or max_bytes is None:
         settings = get_settings()
         max_rows = settings.batch_max_rows if max_rows is None else max_rows
@@ -131,7 +128,7 @@ def read_batch(
         path = Path(input)
         if not path.is_file():
             hint = "" if path.suffix else "; to score a few compounds pass a list: ['CCO', ...]"
-            raise FileNotFoundError(f"no file {str(path)!r}{hint}")
+            raise FileMissing(f"no file {str(path)!r}{hint}")
         reading.check_bytes(path.stat().st_size, path.name)
         return _from_bytes(path.read_bytes(), path.name, column, name_column, kind, reading)
     raise TypeError(
@@ -208,10 +205,10 @@ def _from_bytes(
     reading: _Reading,
 ) -> BatchInput:
     if not data.strip():
-        raise ValueError(f"{source} is empty: it has no compounds")
+        raise InvalidInput(f"{source} is empty: it has no compounds")
     suffix = Path(source).suffix.lower()
     if suffix in (".xlsx", ".xls", ".ods", ".gz", ".zip"):
-        raise ValueError(
+        raise InvalidInput(
             f"{source}: impulator reads CSV/TSV tables and SDF files; save it as CSV "
             "(UTF-8) or SDF, uncompressed, and give that file"
         )
@@ -307,7 +304,7 @@ def _collect(
             rows.append(BatchRow(number, query, row_kind, name, inchikey))
     total = len(rows) + len(errors)
     if total == 0:
-        raise ValueError(f"{source} has no compounds")
+        raise InvalidInput(f"{source} has no compounds")
     return BatchInput(rows, errors, roles, total, source)
 
 
@@ -322,7 +319,7 @@ def _columns(
     found = ", ".join(repr(n) for n in names) or "none"
     if column is not None:
         if column not in names:
-            raise ValueError(f"{source} has no column {column!r}; its columns: {found}")
+            raise InvalidInput(f"{source} has no column {column!r}; its columns: {found}")
         query = column
         query_kind = kind or role_of(column)
     else:
@@ -330,7 +327,7 @@ def _columns(
         picked = next(((r, c) for r, c in by_role.items() if c is not None), None)
         if picked is None:
             looked = "; ".join(f"{role}: {', '.join(a)}" for role, a in ALIASES.items())
-            raise ValueError(
+            raise InvalidInput(
                 f"{source}: no column holds the compounds (its columns: {found}). Looked for "
                 f"{looked} (case, spaces and underscores ignored). Name the column: "
                 f"--column NAME on the command line, column='NAME' in Python"
@@ -345,7 +342,7 @@ def _label_column(
     if name_column is not None:
         if name_column not in names:
             found = ", ".join(repr(n) for n in names) or "none"
-            raise ValueError(f"{source} has no column {name_column!r}; its columns: {found}")
+            raise InvalidInput(f"{source} has no column {name_column!r}; its columns: {found}")
         return name_column
     return next((n for n in names if role_of(n) == "name" and n != exclude), None)
 

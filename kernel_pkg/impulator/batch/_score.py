@@ -18,6 +18,7 @@ import pandas as pd
 from distributed import Client, Future, as_completed
 
 from impulator._errors import (
+    InvalidInput,
     InvalidStructure,
     SourceError,
     SourceUnavailable,
@@ -152,7 +153,7 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         [[0, 1], [2, 3], [4]]
     """
     if size < 1:
-        raise ValueError(f"chunk size must be at least 1, not {size}")
+        raise InvalidInput(f"chunk size must be at least 1, not {size}")
     chunk: list[T] = []
     for item in items:
         chunk.append(item)
@@ -253,7 +254,7 @@ def _checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
     chosen = dict(options)
     similarity = float(chosen.get("similarity", 0.90))
     if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
+        raise InvalidInput(f"similarity must be between 0.40 and 1.00, not {similarity}")
     if "model" in chosen:
         get_model(str(chosen["model"]))
     if chosen.get("activity_types") is not None:

@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from impulator._errors import InvalidInput
 from impulator.cli._output import EXIT_NO_NEIGHBOURS, emit, fail, progress_bar
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
 
@@ -92,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     from impulator.pipeline import analyze
 
     if not args.save and (args.name is not None or args.on_duplicate is not None):
-        raise ValueError("--name and --on-duplicate go with --save")
+        raise InvalidInput("--name and --on-duplicate go with --save")
     update, close = progress_bar("analyze")
     try:
         report = analyze(args.query, progress=update, **analysis_options(args))

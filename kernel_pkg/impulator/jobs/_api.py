@@ -17,6 +17,7 @@ from typing import Any, cast
 import pandas as pd
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput, JobNotFound
 from impulator.batch import BatchInput, read_batch
 from impulator.jobs import _queue as queue
 from impulator.science import DEFAULT_ACTIVITY_TYPES, get_model
@@ -70,7 +71,7 @@ def _options(options: Mapping[str, Any]) -> dict[str, Any]:
     chosen = dict(options)
     similarity = float(chosen.get("similarity", 0.90))
     if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
+        raise InvalidInput(f"similarity must be between 0.40 and 1.00, not {similarity}")
     if "model" in chosen:
         get_model(str(chosen["model"]))
     types = chosen.get("activity_types", DEFAULT_ACTIVITY_TYPES)
@@ -103,11 +104,11 @@ def submit(
         PermissionDenied: a viewer cannot submit.
     """
     if on_duplicate not in _ON_DUPLICATE:
-        raise ValueError(f"on_duplicate must be one of {', '.join(_ON_DUPLICATE)}")
+        raise InvalidInput(f"on_duplicate must be one of {', '.join(_ON_DUPLICATE)}")
     options = _options(analyze_options)
     batch = read_batch(input, column=column, name_column=name_column)
     if not batch.rows:
-        raise ValueError(
+        raise InvalidInput(
             f"{batch.source}: none of its {batch.total} rows is valid; "
             f"first problem: row {batch.errors[0].row}: {batch.errors[0].reason}"
             if batch.errors
@@ -157,7 +158,7 @@ class Job:
             sa.select(_jobs).where(_jobs.c.id == self.id, _jobs.c.parent_job_id.is_(None))
         ).first()
         if row is None:
-            raise LookupError(f"no job {self.id} (it does not exist or is not yours)")
+            raise JobNotFound(self.id)
         return row
 
     def status(self) -> JobStatus:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import rdkit
 
-from impulator._errors import InvalidStructure, SourceError, UnknownCompound
+from impulator._errors import InvalidInput, InvalidStructure, SourceError, UnknownCompound
 from impulator._version import __version__
 from impulator.chem import (
     DESCRIPTOR_RULE,
@@ -88,7 +88,7 @@ def analyze(
         ... # doctest: +SKIP
     """
     if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
+        raise InvalidInput(f"similarity must be between 0.40 and 1.00, not {similarity}")
     types = tuple(activity_types) if activity_types is not None else None
     get_model(model)  # fail before any work on an unknown model
     started = time.perf_counter()
@@ -348,10 +348,10 @@ def probe(
     Example:
         >>> probe("  ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     if not query.strip():
-        raise ValueError("type a SMILES, ChEMBL id or compound name first")
+        raise InvalidInput("type a SMILES, ChEMBL id or compound name first")
     source = source or open_source()
     structure, _record = read_query(query.strip(), source)
     ladder = {round(t / 10, 2) for t in range(4, 11)} | {round(float(similarity), 2)}

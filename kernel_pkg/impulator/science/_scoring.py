@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.science._arrays import ArrayLike, as_float_array, output_like, unwrap
 from impulator.science._planes import plane_geometry, zscores
 
@@ -145,7 +146,7 @@ def get_model(model: str | ScoringModel) -> ScoringModel:
     try:
         return MODELS[model]
     except KeyError:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown scoring model {model!r}; choose one of {', '.join(MODELS)}"
         ) from None
 

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput
 from impulator.store._migrate import _engine, database_url
 from impulator.store._models import ROLES
 
@@ -62,18 +63,20 @@ def check_role_name(name: str) -> str:
     Example:
         >>> check_role_name("alice.smith@lab")
         'alice.smith@lab'
-        >>> check_role_name("pg_monitor")
+        >>> check_role_name("pg_monitor")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: 'pg_monitor' is reserved for the database itself; choose another user name
+        impulator._errors.InvalidInput: 'pg_monitor' is reserved for the database itself; ...
     """
     if not _NAME.match(name) or len(name.encode()) > 63:
-        raise ValueError(
+        raise InvalidInput(
             f"{name!r} cannot be a database role: use 1-63 letters, digits and . _ @ + - "
             "starting with a letter or digit"
         )
     if _RESERVED.match(name):
-        raise ValueError(f"{name!r} is reserved for the database itself; choose another user name")
+        raise InvalidInput(
+            f"{name!r} is reserved for the database itself; choose another user name"
+        )
     return name
 
 
@@ -100,7 +103,7 @@ def _postgres_engine(url: str | None) -> sa.Engine:
     engine = _engine(url or database_url())
     if engine.dialect.name != "postgresql":
         engine.dispose()
-        raise ValueError(
+        raise InvalidInput(
             "per-user database roles exist only on PostgreSQL; the embedded SQLite database "
             "has one user (its file's owner)"
         )
@@ -118,7 +121,7 @@ def _set_login(conn: sa.Connection, name: str, comment: str, options: str) -> st
         {"name": name},
     ).first()
     if existing is not None and (existing[0] or existing[1] != comment):
-        raise ValueError(
+        raise InvalidInput(
             f"a database role named {name!r} exists and was not created by impulator for this "
             "purpose; it is left alone: rename the user or drop that role"
         )
@@ -159,7 +162,7 @@ def provision_user(
     """
     check_role_name(name)
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise InvalidInput(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     groups = sorted(set(groups))
     engine = _postgres_engine(url)
     try:

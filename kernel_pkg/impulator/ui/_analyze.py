@@ -123,7 +123,7 @@ def probe_availability(query: str, similarity: float = 0.90) -> dict[float, int]
     Example:
         >>> probe_availability("  ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     return pipeline.probe(query, similarity)
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 
 from impulator import store
-from impulator._errors import CompoundNotFound
+from impulator._errors import CompoundNotFound, InvalidInput
 from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._compound_parts import (
@@ -103,14 +103,14 @@ def compound_id_from_query(query_string: str | None) -> int | None:
         (12, None)
         >>> compound_id_from_query("id=abc")
         Traceback (most recent call last):
-        ValueError: 'abc' is not a compound id (ids are whole numbers, like 12)
+        impulator._errors.InvalidInput: 'abc' is not a compound id (ids are whole numbers, like 12)
     """
     values = parse_qs(query_string or "").get("id") or []
     if not values or not values[0].strip():
         return None
     text = values[0].strip()
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{text!r} is not a compound id (ids are whole numbers, like 12)")
+        raise InvalidInput(f"{text!r} is not a compound id (ids are whole numbers, like 12)")
     return int(text)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from impulator import store
+from impulator._errors import InvalidInput
 from impulator.chem import depict_svg
 from impulator.store import FILTERS, SORT_KEYS, CompoundPage
 from impulator.ui import _theme as theme
@@ -170,7 +171,7 @@ def load_page(
         (0, [])
     """
     if sort.lstrip("-") not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}: use one of {', '.join(SORT_KEYS)}")
+        raise InvalidInput(f"cannot sort by {sort!r}: use one of {', '.join(SORT_KEYS)}")
     wanted = filter.to_store() if isinstance(filter, ExplorerFilter) else dict(filter or {})
     found = store.list_compounds(wanted, sort=sort, page=page, limit=limit, mine=mine, url=url)
     if found.pages and page > found.pages:

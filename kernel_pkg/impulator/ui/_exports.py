@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from impulator._errors import CompoundNotFound
+from impulator._errors import CompoundNotFound, InvalidInput
 from impulator.ui import _theme as theme
 from impulator.ui._home import describe_error
 
@@ -159,7 +159,7 @@ class ExportPanel:
             self.status.value = theme.status_html(f"Building the {label} of {many}…", "busy")
             built = export_file(kind, ids, self.url)
             if len(built.data) > MAX_DOWNLOAD_BYTES:
-                raise ValueError(
+                raise InvalidInput(
                     f"the {label} is {_size(len(built.data))}, too large to download from "
                     "the page: select fewer compounds, or call impulator.exports with path= "
                     "in a notebook"

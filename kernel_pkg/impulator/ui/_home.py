@@ -18,6 +18,7 @@ import pandas as pd
 
 from impulator import jobs, store
 from impulator._errors import (
+    InvalidInput,
     InvalidStructure,
     PermissionDenied,
     SourceError,
@@ -121,7 +122,7 @@ def summarize_home(url: str | None = None, *, limit: int = 10) -> HomeSummary:
         (['id', 'name', 'owner'], 0)
     """
     if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}")
+        raise InvalidInput(f"limit must be at least 1, not {limit}")
     user = store.whoami(url).user
     numbers = store.analytics(url)
     running = sum(
@@ -205,13 +206,13 @@ def quick_analysis(
     Example:
         >>> quick_analysis("   ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     from impulator.pipeline import analyze, best_class, default_name
 
     text = query.strip()
     if not text:
-        raise ValueError("type a SMILES, ChEMBL id or compound name first")
+        raise InvalidInput("type a SMILES, ChEMBL id or compound name first")
     _check_can_save(url)
     report = analyze(text, progress=progress)
     if report.summary.get("neighbours", 0) == 0:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 
@@ -213,9 +214,9 @@ def plane_figure(
     """
     chosen = {f"{x}-{y}": (x, y, t) for x, y, t in PLANES}
     if plane not in chosen:
-        raise ValueError(f"plane must be one of {', '.join(chosen)}, not {plane!r}")
+        raise InvalidInput(f"plane must be one of {', '.join(chosen)}, not {plane!r}")
     if colour_by not in COLOUR_BY.values():
-        raise ValueError(f"colour_by must be score or target, not {colour_by!r}")
+        raise InvalidInput(f"colour_by must be score or target, not {colour_by!r}")
     x, y, title = chosen[plane]
     traces = _traces(rows, x, y, colour_by, query_inchikey, legend=True)
     layout = _layout(rows, x, y, title, width=width, height=height)
