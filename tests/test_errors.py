@@ -22,6 +22,7 @@ from impulator._errors import (
     UnknownCompound,
     describe_error,
 )
+from impulator.cli import main
 
 
 def _every_error_class() -> set[type[ImpulatorError]]:
@@ -112,3 +113,62 @@ def test_an_unexpected_exception_is_described_as_a_bug() -> None:
     text = describe_error(KeyError("rows"))
     assert text.startswith("Something went wrong (KeyError): 'rows'.")
     assert "bug" in text
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def _raising(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Make ``impulator descriptors`` raise ``error``."""
+    from impulator.cli import _chem
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(_chem, "_structure", broken)
+
+
+def test_a_bug_in_the_cli_exits_70_with_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _raising(monkeypatch, ZeroDivisionError("division by zero"))
+    code = main(["descriptors", "CCO"])
+    out, err = capsys.readouterr()
+    assert code == ExitStatus.BUG == 70 and out == ""
+    assert err.startswith("impulator hit a bug: ZeroDivisionError: division by zero")
+    assert "Traceback (most recent call last)" in err and "invalid" not in err.lower()
+
+
+def test_a_plain_value_error_is_a_bug_not_invalid_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _raising(monkeypatch, ValueError("cannot convert float NaN to integer"))
+    assert main(["descriptors", "CCO"]) == 70
+    assert "bug" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InvalidInput("give a number"),
+        StoreUnavailable("cannot reach the results database"),
+        PermissionDenied("cannot save: read-only access"),
+        JobNotFound(3),
+        UnknownCompound("no such compound"),
+    ],
+)
+def test_an_error_raised_on_purpose_exits_with_its_status_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], error: ImpulatorError
+) -> None:
+    _raising(monkeypatch, error)
+    assert main(["descriptors", "CCO"]) == error.exit_status
+    err = capsys.readouterr().err
+    assert err == f"impulator: {error}\n"
+
+
+def test_ctrl_c_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _raising(monkeypatch, KeyboardInterrupt())
+    assert main(["descriptors", "CCO"]) == ExitStatus.INTERRUPTED == 130
+    assert capsys.readouterr().err == "impulator: interrupted\n"

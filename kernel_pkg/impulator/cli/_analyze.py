@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any
 
-from impulator._errors import InvalidInput
-from impulator.cli._output import EXIT_NO_NEIGHBOURS, emit, fail, progress_bar
+from impulator._errors import ExitStatus, InvalidInput
+from impulator.cli._output import emit, fail, progress_bar
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
 
 __all__ = ["add_analysis_options", "add_commands", "analysis_options"]
@@ -104,13 +104,13 @@ def _run(args: argparse.Namespace) -> int:
         fail(
             f"no compound in {report.provenance.get('bioactivity_source')} reaches "
             f"similarity {args.similarity:.2f}; neighbours at lower thresholds: {probe or 'none'}",
-            EXIT_NO_NEIGHBOURS,
+            ExitStatus.NO_NEIGHBOURS,
         )
         if args.save:
             print("impulator: nothing saved (no rows to store)", file=sys.stderr)
         if args.json:
             print(report.to_json())
-        return EXIT_NO_NEIGHBOURS
+        return ExitStatus.NO_NEIGHBOURS
     compound_id = _save(report, args) if args.save else None
     if args.json:
         payload = json.loads(report.to_json())

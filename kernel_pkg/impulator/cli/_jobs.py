@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from impulator._errors import ExitStatus
 from impulator.cli._analyze import add_analysis_options, analysis_options
 from impulator.cli._output import emit, jsonable
 
@@ -123,12 +124,7 @@ def _job(job_id: int) -> Any:
     """The job ``job_id``; one that does not exist (or is not yours) is invalid input (exit 2)."""
     from impulator import jobs
 
-    try:
-        return jobs.get(job_id)
-    except LookupError as exc:
-        if isinstance(exc, KeyError | IndexError):  # a bug, not an unknown job
-            raise
-        raise ValueError(str(exc)) from None
+    return jobs.get(job_id)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -198,6 +194,6 @@ def _runner(args: argparse.Namespace) -> int:
         count = runner.run(once=args.once, stop=stop)
     except KeyboardInterrupt:
         stop.set()
-        return 130
+        return ExitStatus.INTERRUPTED
     print(f"runner {runner.name}: {count} jobs processed", file=sys.stderr)
     return 0
