@@ -200,7 +200,8 @@ class BatchPage(BatchView):
         )
         try:
             with tempfile.TemporaryDirectory(prefix="impulator-upload-") as folder:
-                path = Path(folder) / Path(self.filename).name  # the job keeps the file's name
+                # The job keeps the file's name: its last part only (read_batch's source).
+                path = Path(folder) / self.batch.source
                 path.write_bytes(self.data)
                 column, name_column = self._columns()
                 job = jobs.submit(
