@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -76,7 +77,7 @@ def test_library_text_inputs(platform: dict[str, Any], payload: str) -> None:
     # The payload is a name Alice saved: found as that text, nothing more.
     assert payload in set(found["name"])
 
-    for filters in (
+    filter_sets: list[dict[str, Any]] = [
         {"text": payload},
         {"target": payload},
         {"model": payload},
@@ -85,8 +86,9 @@ def test_library_text_inputs(platform: dict[str, Any], payload: str) -> None:
         {"min_score": payload},
         {"max_mw": payload},
         {payload: 1},
-    ):
-        page = _refused_or_empty(lambda f=filters: store.list_compounds(f, url=url), payload)
+    ]
+    for filters in filter_sets:
+        page = _refused_or_empty(partial(store.list_compounds, filters, url=url), payload)
         if page is not None:
             assert set(page.items["owner"]) <= {"alice"} and bob not in set(page.items["id"])
     assert _refused_or_empty(lambda: store.list_compounds(sort=payload, url=url), payload) is None
