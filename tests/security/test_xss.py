@@ -14,15 +14,18 @@ import dataclasses
 import io
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from impulator import exports, jobs, store
 from impulator.store import _session
-from tests.browser.conftest import CHROMIUM, BrowserSession, Dashboards
+from tests.browser.conftest import CHROMIUM, BrowserSession, DashboardPage, Dashboards
 from tests.store.reports import reports
 from tests.ui.widgets import sql
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Dialog
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
@@ -67,11 +70,30 @@ def test_no_payload_runs_on_any_dashboard_and_the_text_shows_as_typed(
     for name in PAGES:
         started = time.monotonic()
         query = f"id={hostile['compound']}" if name == "Compound" else ""
-        page = browser.open(dashboards.url(name, user="mallory", query=query))
+        # Listeners first, then the address: a payload running during the load is caught too.
+        page = DashboardPage(browser.browser.new_page(viewport={"width": 1280, "height": 800}))
+        browser.pages.append(page)
         dialogs: list[str] = []
-        page.page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
         messages: list[str] = []
-        page.page.on("console", lambda m, seen=messages: seen.append(m.text))
+
+        def on_dialog(dialog: Dialog, seen: list[str] = dialogs) -> None:
+            seen.append(dialog.message)
+            dialog.dismiss()
+
+        def on_console(
+            message: ConsoleMessage, seen: list[str] = messages, errors: list[str] = page.errors
+        ) -> None:
+            seen.append(message.text)
+            if message.type == "error":
+                errors.append(message.text)
+
+        def on_error(error: Exception, seen: list[str] = page.errors) -> None:
+            seen.append(f"page error: {error}")
+
+        page.page.on("dialog", on_dialog)
+        page.page.on("console", on_console)
+        page.page.on("pageerror", on_error)
+        page.page.goto(dashboards.url(name, user="mallory", query=query), timeout=180_000)
         page.page.wait_for_load_state("networkidle", timeout=180_000)
         wait = {
             "Home": ".impulator-home-tiles",
@@ -104,7 +126,7 @@ def test_no_payload_runs_on_any_dashboard_and_the_text_shows_as_typed(
 
 def test_exports_defuse_formulas_and_carry_the_payloads(hostile: dict[str, Any]) -> None:
     import pandas as pd
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     url, ids = hostile["url"], [hostile["compound"]]
     table = pd.read_csv(io.BytesIO(exports.compounds_csv(ids, url)), encoding="utf-8-sig")
