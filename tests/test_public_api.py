@@ -8,9 +8,10 @@ import sys
 import types
 
 import impulator
-from impulator import batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
+from impulator import api, batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
 
 EXPECTED = {
+    api: {"ApiRequestError", "ApiSettings", "Client", "create_app", "serve"},
     teach: {
         "PublishedFile",
         "fetch",
