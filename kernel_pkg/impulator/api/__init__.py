@@ -18,12 +18,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing as _typing
 
 from impulator.api._client import ApiRequestError, Client
 from impulator.api._settings import ApiSettings
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from fastapi import FastAPI
 
 __all__ = ["ApiRequestError", "ApiSettings", "Client", "create_app", "serve"]
