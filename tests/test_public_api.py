@@ -22,6 +22,8 @@ EXPECTED = {
         "templates_dir",
     },
     hub: {
+        "API_SERVICE",
+        "api_service",
         "CUSTOM_SCOPES",
         "DASHBOARD_GROUP",
         "GATEWAY_SERVICE",
