@@ -171,6 +171,9 @@ def hub_environment(home: Path, pg: Postgres) -> dict[str, str]:
             "IMPULATOR_GATEWAY_PORT": str(free_port()),
             # The REST API service's internal port (/services/impulator-api).
             "IMPULATOR_API_PORT": str(free_port()),
+            # The job runner's Prometheus metrics (127.0.0.1 only).
+            "IMPULATOR_RUNNER_METRICS_PORT": env.get("IMPULATOR_RUNNER_METRICS_PORT")
+            or str(free_port()),
             "IMPULATOR_HUB_ADMIN_DATABASE_URL": pg.admin_url(),
             # User servers and the runner log in over loopback TCP with their own password.
             "IMPULATOR_HUB_DB_HOST": "127.0.0.1",

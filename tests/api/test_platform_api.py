@@ -26,6 +26,7 @@ from tests.conftest import DASATINIB
 from tests.hub.platform import (
     admin_database_url,
     down,
+    free_port,
     hub_xsrf,
     launcher_environment,
     login,
@@ -80,7 +81,8 @@ class Platform:
 
 @pytest.fixture(scope="module")
 def platform(demo_dir: Path) -> Iterator[Platform]:
-    with launcher_environment(demo_dir) as env:
+    metrics_port = str(free_port())
+    with launcher_environment(demo_dir, IMPULATOR_RUNNER_METRICS_PORT=metrics_port) as env:
         launcher, started = up(env)
         TIMINGS["hub_start_s"] = started
         base = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}"
@@ -227,13 +229,17 @@ def test_the_eleventh_submission_in_a_minute_is_429_and_works_after_retry_after(
         TIMINGS["rate_limit_wait_s"] = wait
 
 
-def test_metrics_moved_after_a_job(platform: Platform) -> None:
-    text = httpx.get(f"{platform.base}{SERVICE}/metrics", timeout=30).text
-    samples = {
+def _samples(text: str) -> dict[str, float]:
+    return {
         line.split(" ")[0]: float(line.split(" ")[1])
         for line in text.splitlines()
         if line and not line.startswith("#")
     }
+
+
+def test_metrics_moved_after_a_job(platform: Platform) -> None:
+    text = httpx.get(f"{platform.base}{SERVICE}/metrics", timeout=30).text
+    samples = _samples(text)
     assert samples['jobs_submitted_total{kind="compound"}'] >= 1
     assert samples['api_requests_total{method="POST",route="/v1/compounds",status="202"}'] >= 1
     assert (
@@ -248,3 +254,14 @@ def test_the_client_raises_the_apis_sentence(platform: Platform) -> None:
     with platform.client("viewer") as api, pytest.raises(ApiRequestError) as info:
         api.submit("CCO")
     assert info.value.status == 403 and "write" in info.value.message
+
+
+def test_the_runner_counts_jobs_and_compounds(platform: Platform) -> None:
+    port = platform.env["IMPULATOR_RUNNER_METRICS_PORT"]
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    samples = _samples(text)
+    assert samples['jobs_completed_total{status="completed"}'] >= 1
+    assert samples['compounds_processed_total{outcome="stored"}'] >= 1
+    assert samples["job_duration_seconds_count"] >= 1
+    assert "queue_depth" in samples
+    assert "chemist" not in text

@@ -64,6 +64,8 @@ def runner_service(home: Path, env: dict[str, str], database_url: str | None) ->
     env = dict(env)
     if database_url:
         env["IMPULATOR_DATABASE_URL"] = database_url
+    if os.environ.get("IMPULATOR_RUNNER_METRICS_PORT"):
+        env["IMPULATOR_RUNNER_METRICS_PORT"] = os.environ["IMPULATOR_RUNNER_METRICS_PORT"]
     folder = home / "runner"
     folder.mkdir(parents=True, exist_ok=True)
     bindir = Path(sys.executable).parent
