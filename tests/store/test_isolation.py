@@ -380,6 +380,16 @@ def test_the_api_sees_nothing_as_itself_and_acts_as_the_caller(cast: dict[str, A
     assert api.value("SELECT current_user") == "api-1"
 
 
+def test_the_api_login_from_the_command_line(
+    cast: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "provision-api", "api-2", "--url", cast["admin_url"]]) == 0
+    url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "api-2" in url
+    with store.acting_as("alice"):
+        assert store.list_compounds(url=url).total == 1
+
+
 def test_reprovisioning_rotates_the_password_and_no_password_is_logged(
     cast: dict[str, Any], postgres: PostgresCluster
 ) -> None:
