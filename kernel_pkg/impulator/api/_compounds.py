@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from impulator import jobs, store
-from impulator.api._deps import Reader, ServiceDep, Submitter, Writer
+from impulator.api._deps import Reader, RowId, ServiceDep, Submitter, Writer
 from impulator.api._errors import ApiError, jsonable, size_in_words
 from impulator.api._metrics import JOBS_SUBMITTED
 
@@ -224,7 +224,7 @@ def list_compounds(
 
 
 @router.get("/compounds/{compound_id}", summary="One compound with its rows, flags and PDB")
-def get_compound(compound_id: int, caller: Reader, service: ServiceDep) -> dict[str, Any]:
+def get_compound(compound_id: RowId, caller: Reader, service: ServiceDep) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         found = store.get(compound_id, url=url)
     body = {k: getattr(found, k) for k in found.__dataclass_fields__}
@@ -233,7 +233,7 @@ def get_compound(compound_id: int, caller: Reader, service: ServiceDep) -> dict[
 
 
 @router.delete("/compounds/{compound_id}", status_code=204, summary="Delete your compound")
-def delete_compound(compound_id: int, caller: Writer, service: ServiceDep) -> Response:
+def delete_compound(compound_id: RowId, caller: Writer, service: ServiceDep) -> Response:
     with service.as_caller(caller) as url:
         store.delete(compound_id, url=url)
     return Response(status_code=204)
@@ -241,7 +241,7 @@ def delete_compound(compound_id: int, caller: Writer, service: ServiceDep) -> Re
 
 @router.post("/compounds/{compound_id}/share", summary="Share your compound with a group")
 def share(
-    compound_id: int, body: ShareRequest, caller: Writer, service: ServiceDep
+    compound_id: RowId, body: ShareRequest, caller: Writer, service: ServiceDep
 ) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         store.share(compound_id, body.group, url=url)
@@ -251,7 +251,7 @@ def share(
 
 @router.post("/compounds/{compound_id}/unshare", summary="Stop sharing with a group")
 def unshare(
-    compound_id: int, body: ShareRequest, caller: Writer, service: ServiceDep
+    compound_id: RowId, body: ShareRequest, caller: Writer, service: ServiceDep
 ) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         store.unshare(compound_id, body.group, url=url)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +16,17 @@ from impulator.api._limits import RateLimiter
 from impulator.api._settings import ApiSettings, Identify
 from impulator.store import acting_as
 
-__all__ = ["Reader", "Service", "ServiceDep", "Submitter", "Writer", "access", "service_of"]
+__all__ = [
+    "MAX_ID",
+    "Reader",
+    "RowId",
+    "Service",
+    "ServiceDep",
+    "Submitter",
+    "Writer",
+    "access",
+    "service_of",
+]
 
 #: Shown in the OpenAPI document and the docs' "Authorize" button.
 TOKEN_HEADER = APIKeyHeader(
@@ -69,6 +79,11 @@ def access(level: str, bucket: str = "read") -> Callable[..., Awaitable[Caller]]
 
     return dependency
 
+
+#: The largest id a compound or job can have (the columns are 32-bit integers).
+MAX_ID = 2**31 - 1
+#: A compound or job id in a path.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 Reader = Annotated[Caller, Depends(access("read"))]
 Writer = Annotated[Caller, Depends(access("write"))]

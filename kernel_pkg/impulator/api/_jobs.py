@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from impulator import jobs, store
 from impulator.api._auth import Caller
-from impulator.api._deps import Reader, Service, ServiceDep, Writer
+from impulator.api._deps import Reader, RowId, Service, ServiceDep, Writer
 from impulator.api._errors import ApiError, jsonable
 
 __all__ = ["POLL_SECONDS", "router"]
@@ -48,12 +48,12 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", summary="A job's status, progress and counts")
-def get_job(job_id: int, caller: Reader, service: ServiceDep) -> dict[str, Any]:
+def get_job(job_id: RowId, caller: Reader, service: ServiceDep) -> dict[str, Any]:
     return _status(service, caller, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", summary="Stop a job (what is stored stays)")
-def cancel_job(job_id: int, caller: Writer, service: ServiceDep) -> dict[str, Any]:
+def cancel_job(job_id: RowId, caller: Writer, service: ServiceDep) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         job = jobs.Job(job_id, url)
         stopped = job.cancel()
@@ -62,7 +62,7 @@ def cancel_job(job_id: int, caller: Writer, service: ServiceDep) -> dict[str, An
 
 
 @router.post("/jobs/{job_id}/retry", summary="Queue a job's failed compounds again")
-def retry_job(job_id: int, caller: Writer, service: ServiceDep) -> dict[str, Any]:
+def retry_job(job_id: RowId, caller: Writer, service: ServiceDep) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         job = jobs.Job(job_id, url)
         again = job.retry_failed()
@@ -71,7 +71,7 @@ def retry_job(job_id: int, caller: Writer, service: ServiceDep) -> dict[str, Any
 
 
 @router.get("/jobs/{job_id}/errors", summary="Rows of a job that were not stored, and why")
-def job_errors(job_id: int, caller: Reader, service: ServiceDep) -> dict[str, Any]:
+def job_errors(job_id: RowId, caller: Reader, service: ServiceDep) -> dict[str, Any]:
     with service.as_caller(caller) as url:
         table = jobs.Job(job_id, url).errors()
     return {"items": jsonable(table)}
@@ -83,7 +83,7 @@ def job_errors(job_id: int, caller: Reader, service: ServiceDep) -> dict[str, An
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def job_events(job_id: int, caller: Reader, service: ServiceDep) -> StreamingResponse:
+async def job_events(job_id: RowId, caller: Reader, service: ServiceDep) -> StreamingResponse:
     """``event: progress`` whenever the job changes, then one event named after its final
     state (``completed``, ``failed`` or ``cancelled``), then the stream ends."""
     first = await run_in_threadpool(_status, service, caller, job_id)  # 404 before streaming

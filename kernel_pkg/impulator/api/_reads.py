@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from impulator import exports, store
-from impulator.api._deps import Reader, ServiceDep
+from impulator.api._deps import MAX_ID, Reader, ServiceDep
 from impulator.api._errors import ApiError, jsonable
 
 __all__ = ["EXPORT_KINDS", "router"]
@@ -48,7 +48,7 @@ async def export(
         for part in value.split(","):
             if not part.strip():
                 continue
-            if not part.strip().isdigit():
+            if not part.strip().isdigit() or not 1 <= int(part) <= MAX_ID:
                 raise ApiError(400, f"{part.strip()!r} is not a compound id: ids are numbers.")
             chosen.append(int(part))
     if not chosen:
