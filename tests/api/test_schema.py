@@ -34,5 +34,8 @@ schema = schemathesis.openapi.from_asgi(f"{BASE}/openapi.json", APP)
 def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(
         headers={"Authorization": "token alice-token"},
-        checks=[schemathesis.checks.not_a_server_error],
+        checks=[
+            schemathesis.checks.not_a_server_error,
+            schemathesis.checks.response_schema_conformance,
+        ],
     )
