@@ -8,9 +8,10 @@ import sys
 import types
 
 import impulator
-from impulator import batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
+from impulator import api, batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
 
 EXPECTED = {
+    api: {"ApiRequestError", "ApiSettings", "Client", "create_app", "serve"},
     teach: {
         "PublishedFile",
         "fetch",
@@ -21,6 +22,8 @@ EXPECTED = {
         "templates_dir",
     },
     hub: {
+        "API_SERVICE",
+        "api_service",
         "CUSTOM_SCOPES",
         "DASHBOARD_GROUP",
         "GATEWAY_SERVICE",
@@ -261,8 +264,11 @@ EXPECTED = {
         "get",
         "head_revision",
         "list_compounds",
+        "provision_api",
         "provision_runner",
         "provision_user",
+        "acting_as",
+        "ApiRateCount",
         "redact",
         "save",
         "scram_verifier",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -88,6 +89,13 @@ def add_commands(commands: Any) -> None:
         "Dask Gateway, else a local cluster)",
     )
     p.add_argument("--name", help="this runner's name (default host:pid)")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: "
+        "IMPULATOR_RUNNER_METRICS_PORT, else none)",
+    )
     p.add_argument(
         "--stale-after",
         type=float,
@@ -190,6 +198,11 @@ def _runner(args: argparse.Namespace) -> int:
     from impulator.jobs import Runner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    port = args.metrics_port or int(os.environ.get("IMPULATOR_RUNNER_METRICS_PORT") or 0)
+    if port:
+        from impulator.jobs import serve_metrics
+
+        serve_metrics(port)
     stop = threading.Event()
     # SIGTERM (a service manager stopping us) ends the loop between jobs, like Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

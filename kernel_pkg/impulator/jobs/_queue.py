@@ -33,6 +33,7 @@ __all__ = [
     "lock_pending_child",
     "notify",
     "pending_children",
+    "queue_depth",
     "release",
     "status_counts",
 ]
@@ -107,6 +108,14 @@ def notify(conn: sa.Connection, job_id: int) -> None:
     """Wake listening runners (PostgreSQL; delivered when the transaction commits)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_notify(CHANNEL, str(job_id))))
+
+
+def queue_depth(conn: sa.Connection) -> int:
+    """How many batches wait for a runner."""
+    query = sa.select(sa.func.count()).where(
+        _jobs.c.status == "queued", _jobs.c.parent_job_id.is_(None)
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lease | None:

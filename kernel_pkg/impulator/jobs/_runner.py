@@ -40,6 +40,7 @@ from impulator.batch import (
     score_chunk,
 )
 from impulator.jobs import _queue as queue
+from impulator.jobs._metrics import COMPOUNDS_PROCESSED, JOB_DURATION, JOBS_COMPLETED, QUEUE_DEPTH
 from impulator.store import Job, engine_for, save
 
 __all__ = ["Runner"]
@@ -144,6 +145,7 @@ class Runner:
         with open_client(self.cluster) as client, self._listener() as wait:
             while not stop.is_set():
                 lease = self._db(lambda c: queue.claim(c, self.name, stale_after=self.stale_after))
+                QUEUE_DEPTH.set(self._db(queue.queue_depth))
                 if lease is None:
                     if once:
                         break
@@ -217,6 +219,14 @@ class Runner:
 
     def process(self, lease: queue.Lease, client: Client) -> str:
         """Run one claimed job to its end; returns its final status."""
+        started = time.monotonic()
+        status = self._process(lease, client)
+        if status in ("completed", "failed", "cancelled"):
+            JOBS_COMPLETED.labels(status).inc()
+            JOB_DURATION.observe(time.monotonic() - started)
+        return status
+
+    def _process(self, lease: queue.Lease, client: Client) -> str:
         options = dict(lease.input_data.get("options", {}))
         on_duplicate = str(lease.input_data.get("on_duplicate", "skip"))
         pending = self._db(lambda c: queue.pending_children(c, lease.job_id))
@@ -305,6 +315,8 @@ class Runner:
                         retry.append(key)
                         continue
                 self._store(lease, on_duplicate, result, groups[key], attempts[key])
+                outcome = "failed" if result.report is None else "stored"
+                COMPOUNDS_PROCESSED.labels(outcome).inc(len(groups[key]))
                 with progress.lock:
                     progress.done += len(groups[key])
                 if progress.stopping():

@@ -19,6 +19,7 @@ __all__ = [
     "JOB_STATUSES",
     "ROLES",
     "TENANT_TABLES",
+    "ApiRateCount",
     "AuditEntry",
     "Base",
     "Compound",
@@ -330,3 +331,15 @@ class PublishedNotebook(Base):
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     owner: Mapped[str] = _owner()
     created_at: Mapped[datetime] = _created()
+
+
+class ApiRateCount(Base):
+    """How many requests of kind ``bucket`` (``submit`` or ``read``) user ``user_name`` made
+    to the REST API in the minute starting at ``window_start`` (migration 0005). Written by
+    the API's own database login only; users have no privilege on it."""
+
+    __tablename__ = "api_rate_counts"
+    user_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    bucket: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
