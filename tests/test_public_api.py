@@ -172,6 +172,10 @@ EXPECTED = {
         "probe_thresholds",
     },
     pipeline: {
+        "ANALYZE_OPTIONS",
+        "AnalyzeOptions",
+        "MAX_SIMILARITY",
+        "MIN_SIMILARITY",
         "PROTOTYPE_COLUMNS",
         "RESULT_COLUMNS",
         "Report",

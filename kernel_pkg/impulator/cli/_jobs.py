@@ -105,7 +105,7 @@ def _submit(args: argparse.Namespace) -> int:
         column=args.column,
         name_column=args.name_column,
         on_duplicate=args.on_duplicate,
-        **analysis_options(args),
+        options=analysis_options(args),
     )
     print(job.id)
     sys.stdout.flush()

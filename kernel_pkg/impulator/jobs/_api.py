@@ -9,7 +9,6 @@ reason, and never hold up the valid ones.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -19,14 +18,12 @@ import sqlalchemy as sa
 
 from impulator.batch import BatchInput, read_batch
 from impulator.jobs import _queue as queue
-from impulator.science import DEFAULT_ACTIVITY_TYPES, get_model
+from impulator.pipeline import ANALYZE_OPTIONS, AnalyzeOptions
 from impulator.store import Compound, transaction
 from impulator.store import Job as JobRecord
 
 __all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "get_job", "list_jobs", "submit"]
 
-#: The ``impulator.analyze`` options a batch may carry (stored with the job).
-ANALYZE_OPTIONS = ("similarity", "top_k", "activity_types", "model", "curation", "pdb")
 _ON_DUPLICATE = ("skip", "replace", "keep")
 _jobs = cast(sa.Table, JobRecord.__table__)
 
@@ -60,24 +57,6 @@ class JobStatus:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
 
 
-def _options(options: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(ANALYZE_OPTIONS))
-    if unknown:
-        raise TypeError(
-            f"unknown analysis option(s) {', '.join(unknown)}; "
-            f"a batch accepts {', '.join(ANALYZE_OPTIONS)}"
-        )
-    chosen = dict(options)
-    similarity = float(chosen.get("similarity", 0.90))
-    if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
-    if "model" in chosen:
-        get_model(str(chosen["model"]))
-    types = chosen.get("activity_types", DEFAULT_ACTIVITY_TYPES)
-    chosen["activity_types"] = list(types) if types is not None else None
-    return chosen
-
-
 def submit(
     input: Any,
     *,
@@ -86,6 +65,7 @@ def submit(
     on_duplicate: str = "skip",
     priority: int = 5,
     url: str | None = None,
+    options: AnalyzeOptions | None = None,
     **analyze_options: Any,
 ) -> Job:
     """Validate ``input`` and queue it as a durable batch; returns its :class:`Job`.
@@ -93,18 +73,21 @@ def submit(
     ``input`` is what :func:`impulator.batch.read_batch` reads: a list of queries, a
     DataFrame, a CSV or SDF path (columns detected, or named with ``column`` /
     ``name_column``). ``analyze_options`` are those of :func:`impulator.analyze`
-    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``).
+    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``), or
+    one :class:`impulator.pipeline.AnalyzeOptions` in ``options``; the job stores all of
+    them (``AnalyzeOptions.to_dict``).
     ``on_duplicate`` decides what happens to a compound stored before with the same settings:
     ``skip`` (keep the old one), ``replace``, or ``keep`` (both).
 
     Raises:
         ValueError: the input is unreadable, too large, or has no valid row; an option is
-            out of range.
+            out of range (the same words as ``impulator.analyze``).
+        TypeError: an unknown option name.
         PermissionDenied: a viewer cannot submit.
     """
     if on_duplicate not in _ON_DUPLICATE:
         raise ValueError(f"on_duplicate must be one of {', '.join(_ON_DUPLICATE)}")
-    options = _options(analyze_options)
+    chosen = AnalyzeOptions.combine(options, analyze_options).to_dict()
     batch = read_batch(input, column=column, name_column=name_column)
     if not batch.rows:
         raise ValueError(
@@ -113,7 +96,7 @@ def submit(
             if batch.errors
             else f"{batch.source} has no compounds"
         )
-    parent = _parent(batch, options, on_duplicate)
+    parent = _parent(batch, chosen, on_duplicate)
     children = [
         {"row": r.row, "query": r.query, "kind": r.kind, "name": r.name, "inchikey": r.inchikey}
         for r in batch.rows

@@ -217,6 +217,8 @@ class Runner:
 
     def process(self, lease: queue.Lease, client: Client) -> str:
         """Run one claimed job to its end; returns its final status."""
+        # As submit stored them (AnalyzeOptions.to_dict); score_chunk reads them back with
+        # AnalyzeOptions.from_mapping, so options a newer version refuses fail row by row.
         options = dict(lease.input_data.get("options", {}))
         on_duplicate = str(lease.input_data.get("on_duplicate", "skip"))
         pending = self._db(lambda c: queue.pending_children(c, lease.job_id))

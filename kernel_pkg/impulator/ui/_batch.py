@@ -16,6 +16,7 @@ import pandas as pd
 from impulator import jobs
 from impulator.batch import BatchInput, read_batch
 from impulator.config import get_settings
+from impulator.pipeline import AnalyzeOptions
 from impulator.science import DEFAULT_MODEL, MODELS
 from impulator.ui import _theme as theme
 from impulator.ui._batch_view import NO_NAME, BatchView
@@ -209,9 +210,11 @@ class BatchPage(BatchView):
                     name_column=name_column,
                     on_duplicate=str(self.duplicates.value),
                     url=self.url,
-                    similarity=round(float(self.similarity.value), 2),
-                    model=str(self.model.value),
-                    pdb=bool(self.pdb.value),
+                    options=AnalyzeOptions(
+                        similarity=round(float(self.similarity.value), 2),
+                        model=str(self.model.value),
+                        pdb=bool(self.pdb.value),
+                    ),
                 )
         except Exception as exc:
             self.submit_status.value = theme.status_html(describe_error(exc), "error")
