@@ -225,6 +225,7 @@ EXPECTED = {
         "InterferenceRecord",
         "JOB_STATUSES",
         "Job",
+        "JobState",
         "MIGRATIONS",
         "Organization",
         "PdbEvidenceRecord",

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from impulator.batch import BatchInput, read_batch
 from impulator.jobs import _queue as queue
 from impulator.pipeline import ANALYZE_OPTIONS, AnalyzeOptions
-from impulator.store import Compound, transaction
+from impulator.store import Compound, JobState, transaction
 from impulator.store import Job as JobRecord
 
 __all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "get_job", "list_jobs", "submit"]
@@ -33,7 +33,7 @@ class JobStatus:
     """Where a batch stands."""
 
     id: int
-    status: str
+    status: JobState
     progress: int
     current_step: str | None
     total: int
@@ -50,11 +50,14 @@ class JobStatus:
     @property
     def done(self) -> bool:
         """Whether the job has reached an end (completed, failed or cancelled)."""
-        return self.status in ("completed", "failed", "cancelled")
+        return self.status.finished
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values, times as ISO 8601 (for JSON)."""
-        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+        """Plain values (the status as its text), times as ISO 8601 (for JSON)."""
+        return {
+            k: v.isoformat() if isinstance(v, datetime) else v.value if k == "status" else v
+            for k, v in asdict(self).items()
+        }
 
 
 def submit(
@@ -151,15 +154,15 @@ class Job:
         invalid = len((row.result_data or {}).get("invalid_rows", []))
         return JobStatus(
             id=self.id,
-            status=row.status,
+            status=JobState(row.status),
             progress=row.progress,
             current_step=row.current_step,
             total=sum(counts.values()) + invalid,
-            stored=counts.get("completed", 0),
-            failed=counts.get("failed", 0),
+            stored=counts.get(JobState.COMPLETED, 0),
+            failed=counts.get(JobState.FAILED, 0),
             invalid=invalid,
-            waiting=counts.get("queued", 0) + counts.get("processing", 0),
-            cancelled=counts.get("cancelled", 0),
+            waiting=sum(n for state, n in counts.items() if state.running),
+            cancelled=counts.get(JobState.CANCELLED, 0),
             created_at=row.created_at,
             started_at=row.started_at,
             completed_at=row.completed_at,
@@ -199,9 +202,9 @@ class Job:
         """
         with transaction(self.url, "cancel a job", write=True) as tx:
             row = self._row(tx.conn)
-            if row.status in ("completed", "failed", "cancelled"):
+            if JobState(row.status).finished:
                 return False
-            queue.finish_job(tx.conn, self.id, "cancelled", result=row.result_data)
+            queue.finish_job(tx.conn, self.id, JobState.CANCELLED, result=row.result_data)
             return True
 
     def retry_failed(self) -> int:
@@ -216,16 +219,16 @@ class Job:
                 sa.update(_jobs)
                 .where(
                     _jobs.c.parent_job_id == self.id,
-                    _jobs.c.status.in_(("failed", "cancelled")),
+                    _jobs.c.status.in_((JobState.FAILED, JobState.CANCELLED)),
                 )
-                .values(status="queued", retries=0, error_message=None, completed_at=None)
+                .values(status=JobState.QUEUED, retries=0, error_message=None, completed_at=None)
             ).rowcount
-            if again and parent.status in ("completed", "failed", "cancelled"):
+            if again and JobState(parent.status).finished:
                 tx.conn.execute(
                     sa.update(_jobs)
                     .where(_jobs.c.id == self.id)
                     .values(
-                        status="queued",
+                        status=JobState.QUEUED,
                         completed_at=None,
                         error_message=None,
                         current_step="queued again",
@@ -266,7 +269,7 @@ class Job:
             row = self._row(tx.conn)
             failed = tx.conn.execute(
                 sa.select(_jobs.c.input_data, _jobs.c.error_message)
-                .where(_jobs.c.parent_job_id == self.id, _jobs.c.status == "failed")
+                .where(_jobs.c.parent_job_id == self.id, _jobs.c.status == JobState.FAILED)
                 .order_by(_jobs.c.id)
             ).all()
         records = [
@@ -288,9 +291,10 @@ def get_job(job_id: int, url: str | None = None) -> Job:
 
 
 def list_jobs(
-    status: str | None = None, *, limit: int = 50, url: str | None = None
+    status: JobState | str | None = None, *, limit: int = 50, url: str | None = None
 ) -> pd.DataFrame:
-    """Your batches, newest first (optionally only those with ``status``)."""
+    """Your batches, newest first (optionally only those with ``status``, a :class:`JobState`
+    or its text)."""
     columns = [
         _jobs.c[c]
         for c in (
@@ -307,7 +311,9 @@ def list_jobs(
     ]
     query = sa.select(*columns, _jobs.c.input_data).where(_jobs.c.parent_job_id.is_(None))
     if status is not None:
-        query = query.where(_jobs.c.status == status)
+        if status not in set(JobState):
+            raise ValueError(f"status must be one of {', '.join(JobState)}, not {status!r}")
+        query = query.where(_jobs.c.status == JobState(status))
     query = query.order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc()).limit(limit)
     with transaction(url, "list jobs") as tx:
         rows = tx.conn.execute(query).all()

@@ -18,6 +18,7 @@ from impulator.batch import BatchInput, read_batch
 from impulator.config import get_settings
 from impulator.pipeline import AnalyzeOptions
 from impulator.science import DEFAULT_MODEL, MODELS
+from impulator.store import JobState
 from impulator.ui import _theme as theme
 from impulator.ui._batch_view import NO_NAME, BatchView
 from impulator.ui._home import RUNNING_STATUSES, describe_error
@@ -245,7 +246,7 @@ class BatchPage(BatchView):
             self.progress.value = min(done, self.progress.max)
             self.progress.layout.visibility = "visible"
             step = state.current_step or state.status
-            kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
+            kind = {JobState.COMPLETED: "ok", JobState.FAILED: "error"}.get(state.status, "busy")
             self.job_status.value = theme.status_html(
                 f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
                 f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.",
