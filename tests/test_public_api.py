@@ -111,6 +111,7 @@ EXPECTED = {
     science: {
         "ACTIVITY_COLUMNS",
         "BANDS",
+        "CLASS_COLOURS",
         "COHORT_METRICS",
         "COMPONENTS",
         "CurationMode",
@@ -119,6 +120,7 @@ EXPECTED = {
         "DEFAULT_MODEL",
         "INDEX_NAMES",
         "MODELS",
+        "STRONG_CLASSES",
         "UNIT_FACTORS",
         "Curation",
         "PdbEvidence",
