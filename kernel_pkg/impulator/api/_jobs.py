@@ -92,7 +92,7 @@ async def job_events(job_id: RowId, caller: Reader, service: ServiceDep) -> Stre
         status, last, quiet = first, None, 0.0
         while True:
             if status != last:
-                done = status["status"] in ("completed", "failed", "cancelled")
+                done = store.JobState(status["status"]).finished
                 name = status["status"] if done else "progress"
                 yield f"event: {name}\ndata: {json.dumps(status)}\n\n"
                 if done:

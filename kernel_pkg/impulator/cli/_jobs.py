@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +71,12 @@ def add_commands(commands: Any) -> None:
         p.set_defaults(run=globals()[f"_{action}"])
 
     p = sub.add_parser("list", help="your jobs, newest first")
-    p.add_argument("--status", choices=["queued", "processing", "completed", "failed", "cancelled"])
+    p.add_argument(
+        "--status",
+        choices=_JobStates(),
+        metavar="STATE",
+        help="only the jobs in this state: %(choices)s",
+    )
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_list)
@@ -105,6 +111,19 @@ def add_commands(commands: Any) -> None:
     p.set_defaults(run=_runner)
 
 
+class _JobStates:
+    """``impulator.store.JobState``'s values, read when first needed: the store (and
+    SQLAlchemy) is imported only by a command that uses it, so ``impulator --help`` is quick."""
+
+    def __iter__(self) -> Iterator[str]:
+        from impulator.store import JobState
+
+        return iter([state.value for state in JobState])
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
+
+
 def _submit(args: argparse.Namespace) -> int:
     from impulator import jobs
 
@@ -113,7 +132,7 @@ def _submit(args: argparse.Namespace) -> int:
         column=args.column,
         name_column=args.name_column,
         on_duplicate=args.on_duplicate,
-        **analysis_options(args),
+        options=analysis_options(args),
     )
     print(job.id)
     sys.stdout.flush()

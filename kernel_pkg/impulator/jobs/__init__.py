@@ -14,6 +14,7 @@ from __future__ import annotations
 from impulator.jobs._api import ANALYZE_OPTIONS, Job, JobStatus, get_job, list_jobs, submit
 from impulator.jobs._metrics import serve_metrics
 from impulator.jobs._runner import Runner
+from impulator.store import JobState
 
 get = get_job
 # The old name, kept working; out of ``__all__`` so ``import *`` leaves the built-in alone.
@@ -22,6 +23,7 @@ list = list_jobs
 __all__ = [
     "ANALYZE_OPTIONS",
     "Job",
+    "JobState",
     "JobStatus",
     "Runner",
     "get",

@@ -16,7 +16,9 @@ import pandas as pd
 from impulator import jobs
 from impulator.batch import BatchInput, read_batch
 from impulator.config import get_settings
+from impulator.pipeline import AnalyzeOptions
 from impulator.science import DEFAULT_MODEL, MODELS
+from impulator.store import JobState
 from impulator.ui import _theme as theme
 from impulator.ui._batch_view import NO_NAME, BatchView
 from impulator.ui._home import RUNNING_STATUSES, describe_error
@@ -210,9 +212,11 @@ class BatchPage(BatchView):
                     name_column=name_column,
                     on_duplicate=str(self.duplicates.value),
                     url=self.url,
-                    similarity=round(float(self.similarity.value), 2),
-                    model=str(self.model.value),
-                    pdb=bool(self.pdb.value),
+                    options=AnalyzeOptions(
+                        similarity=round(float(self.similarity.value), 2),
+                        model=str(self.model.value),
+                        pdb=bool(self.pdb.value),
+                    ),
                 )
         except Exception as exc:
             self.submit_status.value = theme.status_html(describe_error(exc), "error")
@@ -243,7 +247,7 @@ class BatchPage(BatchView):
             self.progress.value = min(done, self.progress.max)
             self.progress.layout.visibility = "visible"
             step = state.current_step or state.status
-            kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
+            kind = {JobState.COMPLETED: "ok", JobState.FAILED: "error"}.get(state.status, "busy")
             self.job_status.value = theme.status_html(
                 f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
                 f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.",

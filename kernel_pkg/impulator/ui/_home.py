@@ -25,7 +25,7 @@ from impulator._errors import (
     StoreUnavailable,
     UnknownCompound,
 )
-from impulator.store import STRONG_CLASSES
+from impulator.store import STRONG_CLASSES, JobState
 from impulator.ui import _theme as theme
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Job statuses counted as running (waiting for a runner, or being scored).
-RUNNING_STATUSES: tuple[str, ...] = ("queued", "processing")
+RUNNING_STATUSES: tuple[JobState, ...] = tuple(state for state in JobState if state.running)
 #: Columns of ``HomeSummary.recent_jobs``.
 JOB_COLUMNS: tuple[str, ...] = (
     "id",
