@@ -6,6 +6,7 @@ lines, a blank line or an unreadable record never shifts the numbers a chemist i
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -42,18 +43,34 @@ class Record:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of a file: UTF-8 (a byte-order mark dropped), else latin-1; and which it was.
+    """Text of a file: UTF-16 with a byte-order mark, else UTF-8 (a byte-order mark dropped),
+    else latin-1 (a stray UTF-8 byte-order mark dropped too); and which it was.
+
+    Raises:
+        ValueError: it starts with a UTF-16 byte-order mark but is not UTF-16.
 
     Example:
         >>> decode("smiles\\n".encode("utf-8-sig"))
         ('smiles\\n', 'utf-8')
         >>> decode("name\\ncaféine\\n".encode("latin-1"))
         ('name\\ncaféine\\n', 'latin-1')
+        >>> decode("smiles\\n".encode("utf-16"))
+        ('smiles\\n', 'utf-16')
     """
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"  # every byte is a latin-1 character
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "it starts with a UTF-16 byte-order mark but is not UTF-16 text; "
+                "save it as CSV (UTF-8) or SDF"
+            ) from None
+    else:
+        try:
+            text, encoding = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:  # every byte is a latin-1 character
+            text, encoding = data.removeprefix(codecs.BOM_UTF8).decode("latin-1"), "latin-1"
+    return text, encoding
 
 
 def sniff_delimiter(text: str, suffix: str = "") -> str:

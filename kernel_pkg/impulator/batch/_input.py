@@ -121,7 +121,7 @@ def read_batch(
         )
     if isinstance(input, bytes | bytearray | memoryview):
         data = bytes(input)
-        source = filename or "upload"
+        source = _upload_name(filename)
         reading.check_bytes(len(data), source)
         return _from_bytes(data, source, column, name_column, kind, reading)
     if isinstance(input, str | os.PathLike):
@@ -161,6 +161,20 @@ class _Reading:
                 f"(IMPULATOR_BATCH_MAX_ROWS). Split it into parts of at most {self.rows:,} "
                 f"rows and submit each, or ask your administrator to raise the limit"
             )
+
+
+def _upload_name(filename: str | None) -> str:
+    """The name an upload is shown and kept under: its last path part, control characters
+    escaped (``"../../etc/passwd.csv"`` is ``"passwd.csv"``); ``"upload"`` when it has none.
+
+    Example:
+        >>> _upload_name("../../etc/passwd.csv"), _upload_name("/etc/passwd.csv")
+        ('passwd.csv', 'passwd.csv')
+        >>> _upload_name("C:\\\\data\\\\a.csv"), _upload_name(".."), _upload_name(None)
+        ('a.csv', 'upload', 'upload')
+    """
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return display(name, 200) if name not in ("", ".", "..") else "upload"
 
 
 def _size(count: int) -> str:
@@ -212,11 +226,24 @@ def _from_bytes(
             f"{source}: impulator reads CSV/TSV tables and SDF files; save it as CSV "
             "(UTF-8) or SDF, uncompressed, and give that file"
         )
-    text, _ = decode(data)
+    try:
+        text, _ = decode(data)
+    except ValueError as exc:
+        raise InvalidInput(f"{source}: {exc}") from None
     if suffix in SDF_SUFFIXES or (suffix == "" and "M  END" in text):
         return _from_sdf(text, source, column, name_column, kind, reading)
-    header, records = read_table(text, _sniff(text, suffix))
+    delimiter = _sniff(text, suffix)
+    header, records = read_table(text, delimiter)
+    if any("\x00" in cell for cell in header):
+        raise InvalidInput(
+            f"{source}: its header line holds NUL bytes, so it is not a text table (a binary "
+            "file, or UTF-16 without its byte-order mark); save it as CSV (UTF-8) or SDF"
+        )
     query, label, query_kind = _columns(header, column, name_column, kind, source)
+    # Counted before any row is validated: a file of a million rows is refused in a second,
+    # not after its first 10,000 structures have been standardised.
+    for count, _record in enumerate(read_table(text, delimiter)[1], start=1):
+        reading.check_rows(count, source)
     roles = {"query": query, **({"name": label} if label else {})}
     cells = _cells(records, query, label, reading, source)
     return _collect(cells, query_kind, source, roles, reading, None)
@@ -230,8 +257,10 @@ def _from_sdf(
     kind: str | None,
     reading: _Reading,
 ) -> BatchInput:
-    records = list(read_sdf(text))
-    reading.check_rows(len(records), source)
+    records: list[Record] = []
+    for record in read_sdf(text):  # counted while read: never millions of records in memory
+        reading.check_rows(len(records) + 1, source)
+        records.append(record)
     properties = list(dict.fromkeys(p for r in records for p in r.cells))
     if column is not None:
         query, _, query_kind = _columns(properties, column, None, kind, source)
@@ -350,5 +379,5 @@ def _label_column(
 def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and value != value):  # None, NaN
         return None
-    text = str(value).strip()
+    text = str(value).replace("\x00", "").strip()  # PostgreSQL text holds no NUL
     return text or None

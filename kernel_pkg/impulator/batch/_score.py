@@ -27,8 +27,7 @@ from impulator._errors import (
 from impulator.batch._executor import open_client
 from impulator.batch._input import BatchRow, read_batch
 from impulator.batch._results import assemble
-from impulator.pipeline import Report, analyze
-from impulator.science import get_model
+from impulator.pipeline import ANALYZE_OPTIONS, AnalyzeOptions, Report, analyze
 
 __all__ = [
     "ANALYZE_OPTIONS",
@@ -45,8 +44,6 @@ __all__ = [
 log = logging.getLogger("impulator.batch")
 T = TypeVar("T")
 
-#: The ``impulator.analyze`` options a batch passes on to every analysis.
-ANALYZE_OPTIONS = ("similarity", "top_k", "activity_types", "model", "curation", "pdb")
 #: Seconds of one ``analyze`` on the demo ChEMBL, warm process, compounds not seen before:
 #: in one process (100 random compounds with activities) median 0.17 s, mean 0.23 s, p90
 #: 0.36 s; on a LocalCluster worker (200 compounds) median 0.21 s, mean 0.26 s.
@@ -92,8 +89,11 @@ def row_key(row: BatchRow) -> str:
     return row.inchikey or f"{row.kind}:{row.query}"
 
 
-def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[ChunkResult]:
-    """Analyse each row with ``impulator.analyze(row.query, **options)``; one result per row.
+def score_chunk(
+    rows: Sequence[BatchRow], options: AnalyzeOptions | Mapping[str, Any]
+) -> list[ChunkResult]:
+    """Analyse each row with ``impulator.analyze(row.query, options=options)``; one result
+    per row. ``options`` may be a mapping (a stored job's JSON): it is checked row by row.
 
     Runs on a Dask worker. Identical structures (same InChIKey, or same query) within the
     chunk are analysed once. Failures are results, never exceptions: an invalid structure,
@@ -104,8 +104,8 @@ def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[Ch
 
     Example:
         >>> [r] = score_chunk([BatchRow(1, "CCO", "smiles")], {"similarity": 2})
-        >>> r.error, r.transient, r.analyzed
-        ('similarity must be between 0.40 and 1.00, not 2', False, True)
+        >>> r.error, r.transient, r.analyzed  # doctest: +ELLIPSIS
+        ('similarity must be between 0.40 and 1.00, not 2 (...)', False, True)
     """
     done: dict[str, ChunkResult] = {}
     out: list[ChunkResult] = []
@@ -120,7 +120,7 @@ def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[Ch
     return out
 
 
-def _analyze(row: BatchRow, options: Mapping[str, Any]) -> ChunkResult:
+def _analyze(row: BatchRow, options: AnalyzeOptions | Mapping[str, Any]) -> ChunkResult:
     started = time.perf_counter()
 
     def failed(reason: str, transient: bool = False) -> ChunkResult:
@@ -128,7 +128,7 @@ def _analyze(row: BatchRow, options: Mapping[str, Any]) -> ChunkResult:
         return ChunkResult(row, None, reason, transient, analyzed=True, seconds=seconds)
 
     try:
-        report = analyze(row.query, **options)
+        report = analyze(row.query, options=options)
     except InvalidStructure as exc:
         return failed(exc.reason)
     except UnknownCompound as exc:
@@ -195,6 +195,7 @@ def score(
     workers: int | None = None,
     cluster_options: Mapping[str, Any] | None = None,
     retries: int = 2,
+    options: AnalyzeOptions | None = None,
     **analyze_options: Any,
 ) -> pd.DataFrame:
     """Score a batch on Dask and return every row of every report in one DataFrame.
@@ -203,7 +204,8 @@ def score(
     row is validated first, and each unique structure is analysed once. ``cluster`` is what
     :func:`open_client` accepts (default: the configured Dask Gateway, else a LocalCluster of
     ``workers`` processes); ``analyze_options`` are :func:`impulator.analyze`'s
-    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``).
+    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``), or
+    one :class:`impulator.pipeline.AnalyzeOptions` in ``options``.
     Transient failures (source unreachable) are retried ``retries`` times with backoff.
 
     The result has ``input_row``, ``input_query``, ``input_name``, then ``RESULT_COLUMNS``.
@@ -221,7 +223,7 @@ def score(
         >>> df = impulator.batch.score("compounds.csv", similarity=0.8)  # doctest: +SKIP
         >>> df.attrs["errors"]  # doctest: +SKIP
     """
-    options = _checked_options(analyze_options)
+    chosen = _checked_options(options, analyze_options)
     batch = read_batch(input, column=column, name_column=name_column, progress=progress)
     groups: dict[str, list[BatchRow]] = {}
     for row in batch.rows:
@@ -232,34 +234,20 @@ def score(
     if groups:
         with open_client(cluster, workers=workers, cluster_options=cluster_options) as client:
             size = chunk_size or chunk_size_for(len(groups), len(_threads(client)))
-            results, analyses, n_workers = _run(client, groups, options, size, progress, retries)
+            results, analyses, n_workers = _run(client, groups, chosen, size, progress, retries)
     seconds = time.perf_counter() - started
     run = {"analyses": analyses, "chunk_size": size, "workers": n_workers, "seconds": seconds}
     return assemble(batch, groups, results, run)
 
 
-def _checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    local = sorted(set(options) & {"source", "pdb_source", "progress"})
+def _checked_options(options: AnalyzeOptions | None, keywords: Mapping[str, Any]) -> AnalyzeOptions:
+    local = sorted(set(keywords) & {"source", "pdb_source", "progress"})
     if local:
         raise TypeError(
             f"score runs analyze on Dask workers, which open the configured sources "
             f"themselves (IMPULATOR_* variables): {', '.join(local)} cannot be passed"
         )
-    unknown = sorted(set(options) - set(ANALYZE_OPTIONS))
-    if unknown:
-        raise TypeError(
-            f"unknown option(s) {', '.join(unknown)}; score passes {', '.join(ANALYZE_OPTIONS)} "
-            "on to impulator.analyze"
-        )
-    chosen = dict(options)
-    similarity = float(chosen.get("similarity", 0.90))
-    if not 0.40 <= similarity <= 1.0:
-        raise InvalidInput(f"similarity must be between 0.40 and 1.00, not {similarity}")
-    if "model" in chosen:
-        get_model(str(chosen["model"]))
-    if chosen.get("activity_types") is not None:
-        chosen["activity_types"] = tuple(chosen["activity_types"])
-    return chosen
+    return AnalyzeOptions.combine(options, keywords)
 
 
 def _threads(client: Client) -> dict[str, int]:
@@ -271,7 +259,7 @@ def _threads(client: Client) -> dict[str, int]:
 def _run(
     client: Client,
     groups: dict[str, list[BatchRow]],
-    options: dict[str, Any],
+    options: AnalyzeOptions,
     size: int,
     progress: bool,
     retries: int,

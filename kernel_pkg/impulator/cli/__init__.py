@@ -8,6 +8,7 @@
     impulator jobs submit FILE [--wait] | status ID | errors ID | cancel ID | retry ID | list
     impulator notebooks publish PATH GROUP | fetch [GROUP] | link --repo URL
     impulator runner [--once]
+    impulator api [--host H] [--port P]
 
 Exit status (``impulator._errors.ExitStatus``): 0 done; 2 invalid input (one line says why);
 3 the query has no neighbours (the availability probe is printed); 4 a source or the results
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from impulator._errors import ExitStatus, ImpulatorError
 from impulator._version import __version__
-from impulator.cli import _analyze, _chem, _compounds, _data, _db, _jobs, _notebooks
+from impulator.cli import _analyze, _api, _chem, _compounds, _data, _db, _jobs, _notebooks
 from impulator.cli._output import fail, report_bug
 
 __all__ = ["build_parser", "main"]
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"impulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_chem, _analyze, _data, _db, _compounds, _jobs, _notebooks):
+    for module in (_chem, _analyze, _data, _db, _compounds, _jobs, _notebooks, _api):
         module.add_commands(commands)
     return parser
 

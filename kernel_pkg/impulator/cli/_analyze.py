@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from impulator._errors import ExitStatus, InvalidInput
 from impulator.cli._output import emit, fail, progress_bar
-from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
+from impulator.science import CURATION_MODES, DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
+
+if TYPE_CHECKING:  # the pipeline is imported when a command runs: `impulator --help` is quick
+    from impulator.pipeline import AnalyzeOptions
 
 __all__ = ["add_analysis_options", "add_commands", "analysis_options"]
 
@@ -72,21 +75,24 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
         help="activity types, comma-separated (default: %(default)s); 'all' for every type",
     )
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
-    p.add_argument("--curation", default="curated", choices=["curated", "prototype"])
+    p.add_argument("--curation", default="curated", choices=CURATION_MODES)
     p.add_argument("--no-pdb", action="store_true", help="do not look up PDB structures")
 
 
-def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of ``impulator.analyze`` from :func:`add_analysis_options`' options."""
+def analysis_options(args: argparse.Namespace) -> AnalyzeOptions:
+    """The checked options of :func:`add_analysis_options` (ValueError, exit status 2, when
+    one is out of range)."""
+    from impulator.pipeline import AnalyzeOptions
+
     types = None if args.types.strip().lower() == "all" else _split(args.types)
-    return {
-        "similarity": args.similarity,
-        "top_k": args.top_k,
-        "activity_types": types,
-        "model": args.model,
-        "curation": args.curation,
-        "pdb": not args.no_pdb,
-    }
+    return AnalyzeOptions(
+        similarity=args.similarity,
+        top_k=args.top_k,
+        activity_types=types,
+        model=args.model,
+        curation=args.curation,
+        pdb=not args.no_pdb,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -94,9 +100,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.save and (args.name is not None or args.on_duplicate is not None):
         raise InvalidInput("--name and --on-duplicate go with --save")
+    options = analysis_options(args)
     update, close = progress_bar("analyze")
     try:
-        report = analyze(args.query, progress=update, **analysis_options(args))
+        report = analyze(args.query, progress=update, options=options)
     finally:
         close()
     if report.summary.get("neighbours", 0) == 0:

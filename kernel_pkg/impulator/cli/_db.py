@@ -59,6 +59,14 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--url", help=_URL_HELP)
     p.set_defaults(run=_provision_runner)
 
+    p = sub.add_parser(
+        "provision-api",
+        help="create or update the REST API's PostgreSQL login (new password); print its URL",
+    )
+    p.add_argument("name", metavar="NAME", help="the API's login name, e.g. api")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_provision_api)
+
 
 def _migrate(args: argparse.Namespace, action: str) -> int:
     from alembic.util.exc import CommandError
@@ -126,6 +134,12 @@ def _provision_user(args: argparse.Namespace) -> int:
     from impulator.store import provision_user
 
     return _provision(args, lambda url: provision_user(args.name, args.role, args.group, url=url))
+
+
+def _provision_api(args: argparse.Namespace) -> int:
+    from impulator.store import provision_api
+
+    return _provision(args, lambda url: provision_api(args.name, url=url))
 
 
 def _provision_runner(args: argparse.Namespace) -> int:

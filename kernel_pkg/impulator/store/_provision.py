@@ -38,6 +38,7 @@ from impulator.store._models import ROLES
 __all__ = [
     "GROUP_ROLES",
     "check_role_name",
+    "provision_api",
     "provision_runner",
     "provision_user",
     "scram_verifier",
@@ -53,6 +54,7 @@ GROUP_ROLES: dict[str, tuple[str, ...]] = {
 _ALL_GROUP_ROLES = ("impulator_user", "impulator_writer", "impulator_admin")
 _MANAGED = "impulator platform user"
 _MANAGED_RUNNER = "impulator job runner"
+_MANAGED_API = "impulator rest api"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,62}$")
 _RESERVED = re.compile(r"^(pg_|impulator_|postgres$|public$|current_|session_user$|none$)", re.I)
 
@@ -158,7 +160,8 @@ def provision_user(
 
     Returns the user's own connection URL (same host and database as ``url``, the
     administrator's connection; default ``IMPULATOR_DATABASE_URL``). Group memberships are set
-    to exactly ``groups`` (groups are created when missing). Job runners may act as the user.
+    to exactly ``groups`` (groups are created when missing). Job runners and the REST API may
+    act as the user.
     """
     check_role_name(name)
     if role not in ROLES:
@@ -171,7 +174,7 @@ def provision_user(
             password = _set_login(conn, name, _MANAGED, "INHERIT CONNECTION LIMIT 50")
             conn.exec_driver_sql(f"REVOKE {', '.join(_ALL_GROUP_ROLES)} FROM {quoted}")
             conn.exec_driver_sql(f"GRANT {', '.join(GROUP_ROLES[role])} TO {quoted}")
-            conn.exec_driver_sql(f"GRANT {quoted} TO impulator_runner")
+            conn.exec_driver_sql(f"GRANT {quoted} TO impulator_runner, impulator_api")
             conn.execute(
                 sa.text(
                     "INSERT INTO users (name, role, is_active) VALUES (:name, :role, true) "
@@ -224,6 +227,26 @@ def provision_runner(name: str, *, url: str | None = None) -> str:
             password = _set_login(conn, name, _MANAGED_RUNNER, "INHERIT")
             conn.exec_driver_sql(f"GRANT impulator_runner TO {quoted}")
             _audit(conn, "provision-runner", f"runner:{name}", "{}")
+        return _login_url(engine.url, name, password)
+    finally:
+        engine.dispose()
+
+
+def provision_api(name: str, *, url: str | None = None) -> str:
+    """Create or update the REST API's login role and rotate its password; returns its URL.
+
+    The API acts as the calling user in every request (``SET LOCAL ROLE``, see
+    :func:`impulator.store.acting_as`); acting as itself it sees no user's rows and only
+    counts requests for rate limits (``api_rate_counts``, migration 0005).
+    """
+    check_role_name(name)
+    engine = _postgres_engine(url)
+    try:
+        with engine.begin() as conn:
+            quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+            password = _set_login(conn, name, _MANAGED_API, "INHERIT")
+            conn.exec_driver_sql(f"GRANT impulator_api TO {quoted}")
+            _audit(conn, "provision-api", f"api:{name}", "{}")
         return _login_url(engine.url, name, password)
     finally:
         engine.dispose()

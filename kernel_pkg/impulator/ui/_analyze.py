@@ -190,14 +190,14 @@ class AnalyzePage(AnalyzeView):
         self.probe_button.disabled = not checked.valid
         return checked
 
-    def options(self) -> dict[str, Any]:
-        """The analysis options chosen on the page (keyword arguments of ``analyze``)."""
-        return {
-            "similarity": round(float(self.similarity.value), 2),
-            "activity_types": list(self.activity_types.value) or None,
-            "model": str(self.model.value),
-            "pdb": bool(self.pdb.value),
-        }
+    def options(self) -> pipeline.AnalyzeOptions:
+        """The analysis options chosen on the page (ValueError when one is out of range)."""
+        return pipeline.AnalyzeOptions(
+            similarity=round(float(self.similarity.value), 2),
+            activity_types=list(self.activity_types.value) or None,
+            model=str(self.model.value),
+            pdb=bool(self.pdb.value),
+        )
 
     def probe(self) -> dict[float, int] | None:
         """Count neighbours per threshold for the query; show them as a small table."""
@@ -235,7 +235,7 @@ class AnalyzePage(AnalyzeView):
 
         try:
             report = run_guarded(
-                lambda: analyze(text, progress=step, **self.options()),
+                lambda: analyze(text, progress=step, options=self.options()),
                 self.run_status,
                 f"the analysis of {text!r}",
             )

@@ -15,7 +15,9 @@ import pandas as pd
 from impulator import jobs
 from impulator.batch import BatchInput, read_batch
 from impulator.config import get_settings
+from impulator.pipeline import AnalyzeOptions
 from impulator.science import DEFAULT_MODEL, MODELS
+from impulator.store import JobState
 from impulator.ui import _theme as theme
 from impulator.ui._batch_view import NO_NAME, BatchView
 from impulator.ui._home import RUNNING_STATUSES
@@ -202,11 +204,12 @@ class BatchPage(BatchView):
         self.submit_status.value = theme.status_html(
             f"Submitting {len(self.batch.rows)} compounds…", "busy"
         )
-        data = self.data
+        data, source = self.data, self.batch.source
 
         def queue() -> jobs.Job:
             with tempfile.TemporaryDirectory(prefix="impulator-upload-") as folder:
-                path = Path(folder) / Path(self.filename).name  # the job keeps the file's name
+                # The job keeps the file's name: its last part only (read_batch's source).
+                path = Path(folder) / source
                 path.write_bytes(data)
                 column, name_column = self._columns()
                 return jobs.submit(
@@ -215,9 +218,11 @@ class BatchPage(BatchView):
                     name_column=name_column,
                     on_duplicate=str(self.duplicates.value),
                     url=self.url,
-                    similarity=round(float(self.similarity.value), 2),
-                    model=str(self.model.value),
-                    pdb=bool(self.pdb.value),
+                    options=AnalyzeOptions(
+                        similarity=round(float(self.similarity.value), 2),
+                        model=str(self.model.value),
+                        pdb=bool(self.pdb.value),
+                    ),
                 )
 
         job = run_guarded(queue, self.submit_status, f"submitting {self.filename}")
@@ -247,7 +252,7 @@ class BatchPage(BatchView):
             self.progress.value = min(done, self.progress.max)
             self.progress.layout.visibility = "visible"
             step = state.current_step or state.status
-            kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
+            kind = {JobState.COMPLETED: "ok", JobState.FAILED: "error"}.get(state.status, "busy")
             self.job_status.value = theme.status_html(
                 f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
                 f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.",

@@ -23,7 +23,7 @@ from impulator._errors import (
     PermissionDenied,
     describe_error,
 )
-from impulator.store import STRONG_CLASSES
+from impulator.store import STRONG_CLASSES, JobState
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import guarded, run_guarded
 
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: Job statuses counted as running (waiting for a runner, or being scored).
-RUNNING_STATUSES: tuple[str, ...] = ("queued", "processing")
+RUNNING_STATUSES: tuple[JobState, ...] = tuple(state for state in JobState if state.running)
 #: Columns of ``HomeSummary.recent_jobs``.
 JOB_COLUMNS: tuple[str, ...] = (
     "id",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from impulator import jobs
 from impulator._errors import JobNotFound
+from impulator.store import JobState
 from impulator.ui import _theme as theme
 from impulator.ui._home import RUNNING_STATUSES
 from impulator.ui._pagekit import Poller, can_write, guarded, run_guarded, title
@@ -77,7 +78,7 @@ def job_states(url: str | None = None, limit: int = 50) -> pd.DataFrame:
             pass
         else:
             record.update(
-                status=s.status,
+                status=s.status.value,
                 progress=s.progress,
                 current_step=s.current_step,
                 done=s.stored + s.failed + s.invalid + s.cancelled,
@@ -99,10 +100,16 @@ def _progress(record: Any) -> str:
     return html.escape(f"{record['done']}/{record['total']}")
 
 
+#: How each ended state is shown (a running one as busy).
+_KINDS: dict[str, str] = {
+    JobState.COMPLETED: "ok",
+    JobState.FAILED: "error",
+    JobState.CANCELLED: "info",
+}
+
+
 def _status(record: Any) -> str:
-    kind = {"completed": "ok", "failed": "error", "cancelled": "info"}.get(
-        str(record["status"]), "busy"
-    )
+    kind = _KINDS.get(str(record["status"]), "busy")
     return theme.status_html(str(record["status"]), kind)
 
 
