@@ -12,7 +12,7 @@ PROXY := hub/node_modules/.bin/configurable-http-proxy
 # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: test lint typecheck pytest bench clean up down
+.PHONY: test lint typecheck pytest bench clean up down fuzz audit
 
 $(DEV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,16 @@ typecheck: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM) $(PDFTOPPM)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The fuzz tests with 10,000 cases each (make test runs fewer: tests/security/test_fuzz.py).
+fuzz: $(DEV_STAMP)
+	IMPULATOR_FUZZ=long $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/security/test_fuzz.py
+
+# Known vulnerabilities of the installed packages; needs a reachable vulnerability database
+# (PyPI's advisory service), so it is not part of make test.
+audit: $(DEV_STAMP)
+	@$(VENV)/bin/pip-audit --version >/dev/null 2>&1 || $(PY) -m pip install -q pip-audit
+	$(VENV)/bin/pip-audit --local --progress-spinner off --skip-editable
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py

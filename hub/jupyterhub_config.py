@@ -10,8 +10,9 @@ deployment.
 | ``IMPULATOR_HUB_MODE`` | ``local`` (shared demo password, demo accounts, local processes) or
   ``production`` (OpenID Connect login; the spawner comes from the deployment) |
 | ``IMPULATOR_HUB_PORT`` | public port on 127.0.0.1 (default 8000) |
-| ``IMPULATOR_HUB_API_PORT``, ``IMPULATOR_PROXY_API_PORT``, ``IMPULATOR_GATEWAY_PORT`` |
-  internal ports (hub API, proxy API, Dask Gateway) |
+| ``IMPULATOR_HUB_API_PORT``, ``IMPULATOR_PROXY_API_PORT``, ``IMPULATOR_GATEWAY_PORT``,
+  ``IMPULATOR_API_PORT`` | internal ports (hub API, proxy API, Dask Gateway, REST API) |
+| ``IMPULATOR_API_*`` | the REST API's rate limits and upload cap (see ``impulator.api``) |
 | ``IMPULATOR_IDLE_TIMEOUT`` | seconds before an idle user server is stopped (default 3600) |
 | ``IMPULATOR_OIDC_*`` | production login: see ``configure_oidc`` |
 | ``IMPULATOR_HUB_ADMIN_DATABASE_URL`` | the connection that provisions users (CREATEROLE,
@@ -44,6 +45,7 @@ from typing import Any
 from impulator.hub import (
     IDLE_CULLER_ROLE,
     ROLE_GROUPS,
+    api_service,
     gateway_service,
     idle_culler_service,
     runner_service,
@@ -125,6 +127,16 @@ def runner_database_url() -> str | None:
     return user_database_url(provision_runner("runner", url=admin_url))
 
 
+def api_database_url() -> str | None:
+    """The REST API's own database URL (its login is provisioned, password rotated)."""
+    admin_url = os.environ.get("IMPULATOR_HUB_ADMIN_DATABASE_URL")
+    if not admin_url:
+        return None
+    from impulator.store import provision_api
+
+    return user_database_url(provision_api("api", url=admin_url))
+
+
 def configure_network() -> None:
     """Where the hub, its proxy and its API listen."""
     port = int(os.environ.get("IMPULATOR_HUB_PORT", "8000"))
@@ -193,11 +205,12 @@ def configure_spawner() -> None:
 
 
 def configure_services() -> None:
-    """The runner, the gateway and the idle culler as hub-managed services (the Helm chart
-    runs them as deployments; z2jh has its own culler)."""
+    """The runner, the REST API, the gateway and the idle culler as hub-managed services (the
+    Helm chart runs them as deployments; z2jh has its own culler)."""
     env = base_environment()
     c.JupyterHub.services = [
         runner_service(HOME, env, runner_database_url()),
+        api_service(HOME, env, os.environ, api_database_url()),
         gateway_service(HOME, env, os.environ, HUB_DIR / "dask_gateway_config.py"),
         idle_culler_service(os.environ, env),
     ]

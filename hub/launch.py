@@ -169,6 +169,11 @@ def hub_environment(home: Path, pg: Postgres) -> dict[str, str]:
             "IMPULATOR_PROXY_API_PORT": str(free_port()),
             # The Dask Gateway service's internal port (a hub-managed service locally).
             "IMPULATOR_GATEWAY_PORT": str(free_port()),
+            # The REST API service's internal port (/services/impulator-api).
+            "IMPULATOR_API_PORT": str(free_port()),
+            # The job runner's Prometheus metrics (127.0.0.1 only).
+            "IMPULATOR_RUNNER_METRICS_PORT": env.get("IMPULATOR_RUNNER_METRICS_PORT")
+            or str(free_port()),
             "IMPULATOR_HUB_ADMIN_DATABASE_URL": pg.admin_url(),
             # User servers and the runner log in over loopback TCP with their own password.
             "IMPULATOR_HUB_DB_HOST": "127.0.0.1",
@@ -226,7 +231,8 @@ def banner(home: Path, port: int, seconds: float | None) -> None:
              admin                         password  {admin_password}
   landing    chemist, instructor, admin: JupyterLab (dashboards/ in the file browser)
              viewer: the Voila home, /user/<name>/voila/render/dashboards/Home.ipynb
-  services   job runner, Dask Gateway (/services/dask-gateway), idle-server culler
+  services   job runner, REST API (/services/impulator-api/v1/docs),
+             Dask Gateway (/services/dask-gateway), idle-server culler
   passwords  kept in {home}/demo-password and demo-admin-password
              (or set IMPULATOR_DEMO_PASSWORD / IMPULATOR_DEMO_ADMIN_PASSWORD)
   logs       {home}/hub/jupyterhub.log, {home}/pg/server.log

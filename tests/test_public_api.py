@@ -8,9 +8,10 @@ import sys
 import types
 
 import impulator
-from impulator import batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
+from impulator import api, batch, chem, exports, hub, pipeline, science, sources, store, teach, ui
 
 EXPECTED = {
+    api: {"ApiRequestError", "ApiSettings", "Client", "create_app", "serve"},
     teach: {
         "PublishedFile",
         "fetch",
@@ -21,6 +22,8 @@ EXPECTED = {
         "templates_dir",
     },
     hub: {
+        "API_SERVICE",
+        "api_service",
         "CUSTOM_SCOPES",
         "DASHBOARD_GROUP",
         "GATEWAY_SERVICE",
@@ -77,6 +80,7 @@ EXPECTED = {
         "summarize_home",
     },
     impulator: {
+        "ImpulatorError",
         "InvalidStructure",
         "Report",
         "SourceError",
@@ -111,6 +115,7 @@ EXPECTED = {
     science: {
         "ACTIVITY_COLUMNS",
         "BANDS",
+        "CLASS_COLOURS",
         "COHORT_METRICS",
         "COMPONENTS",
         "CurationMode",
@@ -119,6 +124,7 @@ EXPECTED = {
         "DEFAULT_MODEL",
         "INDEX_NAMES",
         "MODELS",
+        "STRONG_CLASSES",
         "UNIT_FACTORS",
         "Curation",
         "PdbEvidence",
@@ -172,6 +178,10 @@ EXPECTED = {
         "probe_thresholds",
     },
     pipeline: {
+        "ANALYZE_OPTIONS",
+        "AnalyzeOptions",
+        "MAX_SIMILARITY",
+        "MIN_SIMILARITY",
         "PROTOTYPE_COLUMNS",
         "RESULT_COLUMNS",
         "Report",
@@ -223,6 +233,7 @@ EXPECTED = {
         "InterferenceRecord",
         "JOB_STATUSES",
         "Job",
+        "JobState",
         "MIGRATIONS",
         "Organization",
         "PdbEvidenceRecord",
@@ -263,8 +274,11 @@ EXPECTED = {
         "get",
         "head_revision",
         "list_compounds",
+        "provision_api",
         "provision_runner",
         "provision_user",
+        "acting_as",
+        "ApiRateCount",
         "redact",
         "save",
         "scram_verifier",

@@ -18,13 +18,20 @@ import importlib as _importlib
 import typing as _typing
 
 from impulator import chem, science
-from impulator._errors import InvalidStructure, SourceError, SourceUnavailable, UnknownCompound
+from impulator._errors import (
+    ImpulatorError,
+    InvalidStructure,
+    SourceError,
+    SourceUnavailable,
+    UnknownCompound,
+)
 from impulator._version import __version__
 
 if _typing.TYPE_CHECKING:
     from impulator.pipeline import Report, analyze
 
 __all__ = [
+    "ImpulatorError",
     "InvalidStructure",
     "Report",
     "SourceError",

@@ -26,6 +26,8 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from impulator._errors import InvalidInput
+
 __all__ = ["REGISTRY_FILE", "Settings", "get_settings", "read_registry", "write_registry"]
 
 REGISTRY_FILE = "sources.json"
@@ -112,14 +114,14 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise ValueError(f"{name}={env[name]!r}: give a positive whole number, e.g. {default}")
+        raise InvalidInput(f"{name}={env[name]!r}: give a positive whole number, e.g. {default}")
     return value
 
 
 def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
     value = env.get(name, "auto").strip().lower() or "auto"
     if value not in choices:
-        raise ValueError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+        raise InvalidInput(f"{name}={value!r}: choose one of {', '.join(choices)}")
     return value
 
 
@@ -131,7 +133,7 @@ def read_registry(data_dir: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not readable JSON ({exc}); fix or delete it") from None
+        raise InvalidInput(f"{path} is not readable JSON ({exc}); fix or delete it") from None
     return loaded if isinstance(loaded, dict) else {}
 
 

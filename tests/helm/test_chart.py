@@ -171,3 +171,20 @@ def test_gateway_disabled_renders_no_gateway(rendered: tuple[str, Rendered]) -> 
     name, docs = rendered
     gateway = [p for p in docs if "/charts/dask-gateway/" in p]
     assert bool(gateway) == (name != "no-gateway")
+
+
+def test_the_api_is_a_hub_service_with_the_hubs_token(rendered: tuple[str, Rendered]) -> None:
+    _, docs = rendered
+    api = docs[OURS + "api.yaml"][0]
+    container = api["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["JUPYTERHUB_SERVICE_PREFIX"]["value"] == "/services/impulator-api/"
+    token = env["JUPYTERHUB_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert token == {"name": "hub", "key": "hub.services.impulator-api.apiToken"}
+    assert "secretKeyRef" in env["IMPULATOR_API_DATABASE_URL"]["valueFrom"]
+    labels = api["spec"]["template"]["metadata"]["labels"]
+    assert labels["hub.jupyter.org/network-access-hub"] == "true"  # may ask the hub
+    service = docs[OURS + "api.yaml"][1]
+    assert service["kind"] == "Service" and service["metadata"]["name"] == "impulator-api"
+    hub_values = yaml.safe_load((CHART / "values.yaml").read_text())["jupyterhub"]["hub"]
+    assert hub_values["services"]["impulator-api"]["url"] == "http://impulator-api:8000"

@@ -114,6 +114,9 @@ def test_z2jh_keeps_its_culler_and_services_and_gets_ours(
     assert services["dask-gateway"]["url"] == "http://traefik-impulator-dask-gateway"
     assert services["dask-gateway"]["api_token"] == "a-token"
     assert [s["name"] for s in c.JupyterHub.services].count("dask-gateway") == 1
+    # The REST API, registered by URL with the token z2jh keeps for it.
+    assert services["impulator-api"]["url"] == "http://impulator-api:8000"
+    assert services["impulator-api"]["api_token"] == "a-token"
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert {"jupyterhub-idle-culler", "impulator-viewer", "impulator-chemist"} <= set(roles)
     assert "custom:impulator:write" in c.JupyterHub.custom_scopes

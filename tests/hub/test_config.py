@@ -86,7 +86,10 @@ def test_local_mode_roles_scopes_services_and_gateway_settings(
     assert not any("PASSWORD" in k or "DATABASE" in k for k in env)
 
     services = {service["name"]: service for service in c.JupyterHub.services}
-    assert set(services) == {"impulator-runner", "dask-gateway", "idle-culler"}
+    assert set(services) == {"impulator-runner", "impulator-api", "dask-gateway", "idle-culler"}
+    api = services["impulator-api"]
+    assert api["url"].startswith("http://127.0.0.1:") and api["command"][1:3] == ["api", "--port"]
+    assert not any("PASSWORD" in k for k in api["environment"])
     gateway = services["dask-gateway"]
     assert gateway["url"] == "http://127.0.0.1:8124"
     assert gateway["command"][-1].endswith("dask_gateway_config.py")

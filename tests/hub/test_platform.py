@@ -384,3 +384,42 @@ def test_quick_analysis_on_the_voila_home_in_chromium(
         assert "Error" not in text, text
     # Nothing may fail, a CDN link included: the dashboards render offline.
     assert not errors, "\n".join(errors)
+
+
+def test_a_notebook_published_to_a_group_opens_and_runs_in_a_members_jupyterlab(
+    platform: Platform,
+) -> None:
+    lesson = f"lesson-{uuid.uuid4().hex[:6]}.ipynb"
+    with platform.session("instructor") as (client, _, _):
+        kernel = platform.kernel(client, "instructor")
+        out = kernel.run(
+            "import nbformat, impulator\n"
+            "from impulator import teach\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(\n"
+            "    \"import impulator\\nprint('lesson ran with impulator', impulator.__version__)\"\n"
+            ")])\n"
+            "nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3',\n"
+            "                             'language': 'python'}\n"
+            f"nbformat.write(nb, {lesson!r})\n"
+            f"print([f.version for f in teach.publish({lesson!r}, 'demo-team')])\n"
+        )
+        kernel.shutdown()
+    assert out.strip() == "[1]", out
+    # The member's next spawn brings it into ~/shared/<group>/, byte for byte.
+    with httpx.Client(base_url=platform.base, timeout=60) as client:
+        login(client, "chemist")
+        platform.stop_server(client, "chemist")
+    users = platform.home / "users"
+    with browser_page() as page:
+        browser_login(page, platform.base, "chemist")
+        delivered = users / "chemist" / "shared" / "demo-team" / lesson
+        assert delivered.read_bytes() == (users / "instructor" / lesson).read_bytes()
+        # ... beside the read-only example notebooks the spawn refreshed.
+        assert (users / "chemist" / "examples" / "01_quick_start.ipynb").is_file()
+        page.goto(
+            f"{platform.base}/user/chemist/lab/tree/shared/demo-team/{lesson}", timeout=180_000
+        )
+        page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click(timeout=180_000)
+        page.keyboard.press("Shift+Enter")
+        output = page.locator(".jp-OutputArea-output", has_text="lesson ran with impulator")
+        output.first.wait_for(timeout=180_000)

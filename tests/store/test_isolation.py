@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from impulator import store
 from impulator.cli import main
-from impulator.store._provision import provision_runner, provision_user
+from impulator.store import provision_api, provision_runner, provision_user
 from tests.postgres import PostgresCluster
 
 TENANT = store.TENANT_TABLES
@@ -101,6 +101,7 @@ def cast(postgres: PostgresCluster) -> Iterator[dict[str, Any]]:
         n: provision_user(n, role, groups, url=admin_url) for n, (role, groups) in people.items()
     }
     urls["runner"] = provision_runner("runner-1", url=admin_url)
+    urls["api"] = provision_api("api-1", url=admin_url)
     dbs = {name: Db(url) for name, url in urls.items()}
     dbs["superuser"] = Db(admin_url)
     ids = _add_alices_rows(dbs["alice"])
@@ -355,6 +356,38 @@ def test_the_runner_sees_jobs_not_compounds_until_it_acts_for_a_user(cast: dict[
         assert owner == "alice"
         conn.execute(sa.text("DELETE FROM compounds WHERE query = 'by runner'"))
     assert runner.value("SELECT current_user") == "runner-1"
+
+
+def test_the_api_sees_nothing_as_itself_and_acts_as_the_caller(cast: dict[str, Any]) -> None:
+    api = cast["db"]["api"]
+    url = cast["urls"]["api"]
+    assert "permission denied for table compounds" in api.refused("SELECT * FROM compounds")
+    assert "permission denied for table jobs" in api.refused("SELECT * FROM jobs")
+    assert "permission denied to set role" in api.refused("SET ROLE postgres")
+    assert api.run("INSERT INTO api_rate_counts VALUES ('alice', 'read', now(), 1)") == 1
+    assert "permission denied" in cast["db"]["alice"].refused("SELECT * FROM api_rate_counts")
+    with store.acting_as("alice"):
+        assert store.list_compounds(url=url).total == 1
+    with store.acting_as("bob"):
+        names = store.list_compounds(url=url).items["name"].tolist()
+    assert names == ["bob-aspirin"]
+    with store.acting_as("nobody-here"), pytest.raises(store.PermissionDenied, match="no account"):
+        store.list_compounds(url=url)
+    # Group roles are not users: the API never becomes one, whatever name it is given.
+    with store.acting_as("impulator_admin"), pytest.raises(store.PermissionDenied):
+        store.list_compounds(url=url)
+    # Outside the block the API is itself again (the role was local to each transaction).
+    assert api.value("SELECT current_user") == "api-1"
+
+
+def test_the_api_login_from_the_command_line(
+    cast: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "provision-api", "api-2", "--url", cast["admin_url"]]) == 0
+    url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "api-2" in url
+    with store.acting_as("alice"):
+        assert store.list_compounds(url=url).total == 1
 
 
 def test_reprovisioning_rotates_the_password_and_no_password_is_logged(

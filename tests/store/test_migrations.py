@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from impulator import store
 from impulator.store._keys import provenance_key
 
-HEAD = "0004"
+HEAD = "0005"
 TABLES = {
+    "api_rate_counts",
     "organizations",
     "users",
     "groups",

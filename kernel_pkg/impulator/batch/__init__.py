@@ -19,6 +19,7 @@ Example:
     (2, True, 3)
 """
 
+from impulator._errors import BatchTooLarge
 from impulator.batch._chunk import ChunkResult, row_key, score_chunk
 from impulator.batch._executor import open_client
 from impulator.batch._files import (
@@ -34,7 +35,6 @@ from impulator.batch._input import (
     KINDS,
     BatchInput,
     BatchRow,
-    BatchTooLarge,
     RowError,
     read_batch,
 )

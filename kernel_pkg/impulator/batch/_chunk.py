@@ -20,7 +20,7 @@ from impulator._errors import (
     UnknownCompound,
 )
 from impulator.batch._input import BatchRow
-from impulator.pipeline import Report, analyze
+from impulator.pipeline import AnalyzeOptions, Report, analyze
 
 __all__ = ["ChunkResult", "row_key", "score_chunk"]
 
@@ -61,8 +61,11 @@ def row_key(row: BatchRow) -> str:
     return row.inchikey or f"{row.kind}:{row.query}"
 
 
-def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[ChunkResult]:
-    """Analyse each row with ``impulator.analyze(row.query, **options)``; one result per row.
+def score_chunk(
+    rows: Sequence[BatchRow], options: AnalyzeOptions | Mapping[str, Any]
+) -> list[ChunkResult]:
+    """Analyse each row with ``impulator.analyze(row.query, options=options)``; one result
+    per row. ``options`` may be a mapping (a stored job's JSON): it is checked row by row.
 
     Runs on a Dask worker. Identical structures (same InChIKey, or same query) within the
     chunk are analysed once. Failures are results, never exceptions: an invalid structure,
@@ -73,8 +76,8 @@ def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[Ch
 
     Example:
         >>> [r] = score_chunk([BatchRow(1, "CCO", "smiles")], {"similarity": 2})
-        >>> r.error, r.transient, r.analyzed
-        ('similarity must be between 0.40 and 1.00, not 2', False, True)
+        >>> r.error, r.transient, r.analyzed  # doctest: +ELLIPSIS
+        ('similarity must be between 0.40 and 1.00, not 2 (...)', False, True)
     """
     done: dict[str, ChunkResult] = {}
     out: list[ChunkResult] = []
@@ -89,7 +92,7 @@ def score_chunk(rows: Sequence[BatchRow], options: Mapping[str, Any]) -> list[Ch
     return out
 
 
-def _analyze(row: BatchRow, options: Mapping[str, Any]) -> ChunkResult:
+def _analyze(row: BatchRow, options: AnalyzeOptions | Mapping[str, Any]) -> ChunkResult:
     started = time.perf_counter()
 
     def failed(reason: str, transient: bool = False) -> ChunkResult:
@@ -97,7 +100,7 @@ def _analyze(row: BatchRow, options: Mapping[str, Any]) -> ChunkResult:
         return ChunkResult(row, None, reason, transient, analyzed=True, seconds=seconds)
 
     try:
-        report = analyze(row.query, **options)
+        report = analyze(row.query, options=options)
     except InvalidStructure as exc:
         return failed(exc.reason)
     except UnknownCompound as exc:

@@ -24,6 +24,8 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 
+from impulator._errors import InvalidInput
+
 __all__ = [
     "DEFAULT_GATEWAY_WORKERS",
     "WORKER_HIDDEN_VARIABLES",
@@ -140,7 +142,7 @@ def _gateway_cluster(
     if gateway is None:
         address = dask.config.get("gateway.address", None)
         if not address:
-            raise ValueError(
+            raise InvalidInput(
                 "no Dask Gateway is configured: set DASK_GATEWAY__ADDRESS (or gateway.address "
                 "in the dask configuration), pass a dask_gateway.Gateway, or use cluster='local'"
             )

@@ -6,6 +6,7 @@ lines, a blank line or an unreadable record never shifts the numbers a chemist i
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from impulator._errors import InvalidInput
 
 __all__ = [
     "REFUSED_SUFFIXES",
@@ -53,18 +56,34 @@ class Record:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of a file: UTF-8 (a byte-order mark dropped), else latin-1; and which it was.
+    """Text of a file: UTF-16 with a byte-order mark, else UTF-8 (a byte-order mark dropped),
+    else latin-1 (a stray UTF-8 byte-order mark dropped too); and which it was.
+
+    Raises:
+        ValueError: it starts with a UTF-16 byte-order mark but is not UTF-16.
 
     Example:
         >>> decode("smiles\\n".encode("utf-8-sig"))
         ('smiles\\n', 'utf-8')
         >>> decode("name\\ncaféine\\n".encode("latin-1"))
         ('name\\ncaféine\\n', 'latin-1')
+        >>> decode("smiles\\n".encode("utf-16"))
+        ('smiles\\n', 'utf-16')
     """
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"  # every byte is a latin-1 character
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "it starts with a UTF-16 byte-order mark but is not UTF-16 text; "
+                "save it as CSV (UTF-8) or SDF"
+            ) from None
+    else:
+        try:
+            text, encoding = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:  # every byte is a latin-1 character
+            text, encoding = data.removeprefix(codecs.BOM_UTF8).decode("latin-1"), "latin-1"
+    return text, encoding
 
 
 def file_format(source: str, text: str) -> Literal["table", "sdf"]:
@@ -72,7 +91,7 @@ def file_format(source: str, text: str) -> Literal["table", "sdf"]:
     one by whether ``text`` holds a molfile's ``M  END`` line.
 
     Raises:
-        ValueError: a spreadsheet or an archive (``REFUSED_SUFFIXES``), in a sentence.
+        InvalidInput: a spreadsheet or an archive (``REFUSED_SUFFIXES``), in a sentence.
 
     Example:
         >>> file_format("a.SDF", ""), file_format("a.tsv", ""), file_format("upload", "M  END")
@@ -80,7 +99,7 @@ def file_format(source: str, text: str) -> Literal["table", "sdf"]:
     """
     suffix = Path(source).suffix.lower()
     if suffix in REFUSED_SUFFIXES:
-        raise ValueError(
+        raise InvalidInput(
             f"{source}: impulator reads CSV/TSV tables and SDF files; save it as CSV "
             "(UTF-8) or SDF, uncompressed, and give that file"
         )
@@ -122,7 +141,7 @@ def read_table(text: str, delimiter: str) -> tuple[list[str], Iterator[Record]]:
         except StopIteration:
             return [], iter(())
         except csv.Error as exc:
-            raise ValueError(f"the header line cannot be read as a table: {exc}") from None
+            raise InvalidInput(f"the header line cannot be read as a table: {exc}") from None
         if any(cell.strip() for cell in first):
             header = [cell.strip() for cell in first]
     return header, _records(reader, header, delimiter)

@@ -15,16 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from impulator._errors import BatchTooLarge, FileMissing, InvalidInput
 from impulator.batch._files import Record, decode, file_format, read_sdf, read_table
 from impulator.batch._files import sniff_delimiter as _sniff
 from impulator.batch._validate import ALIASES, KINDS, display, role_of, validate
 from impulator.config import get_settings
 
-__all__ = ["ALIASES", "KINDS", "BatchInput", "BatchRow", "BatchTooLarge", "RowError", "read_batch"]
-
-
-class BatchTooLarge(ValueError):
-    """A batch over ``IMPULATOR_BATCH_MAX_ROWS`` compounds or ``IMPULATOR_BATCH_MAX_BYTES``."""
+__all__ = ["ALIASES", "KINDS", "BatchInput", "BatchRow", "RowError", "read_batch"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def read_batch(
         [RowError(row=2, input='C1CC', reason='unreadable SMILES: ring bond 1 is opened but never closed')]
     """  # noqa: E501
     if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if max_rows is None or max_bytes is None:
         settings = get_settings()
         max_rows = settings.batch_max_rows if max_rows is None else max_rows
@@ -124,14 +121,14 @@ def read_batch(
         )
     if isinstance(input, bytes | bytearray | memoryview):
         data = bytes(input)
-        source = filename or "upload"
+        source = _upload_name(filename)
         reading.check_bytes(len(data), source)
         return _from_bytes(data, source, column, name_column, kind, reading)
     if isinstance(input, str | os.PathLike):
         path = Path(input)
         if not path.is_file():
             hint = "" if path.suffix else "; to score a few compounds pass a list: ['CCO', ...]"
-            raise FileNotFoundError(f"no file {str(path)!r}{hint}")
+            raise FileMissing(f"no file {str(path)!r}{hint}")
         reading.check_bytes(path.stat().st_size, path.name)
         return _from_bytes(path.read_bytes(), path.name, column, name_column, kind, reading)
     raise TypeError(
@@ -164,6 +161,20 @@ class _Reading:
                 f"(IMPULATOR_BATCH_MAX_ROWS). Split it into parts of at most {self.rows:,} "
                 f"rows and submit each, or ask your administrator to raise the limit"
             )
+
+
+def _upload_name(filename: str | None) -> str:
+    """The name an upload is shown and kept under: its last path part, control characters
+    escaped (``"../../etc/passwd.csv"`` is ``"passwd.csv"``); ``"upload"`` when it has none.
+
+    Example:
+        >>> _upload_name("../../etc/passwd.csv"), _upload_name("/etc/passwd.csv")
+        ('passwd.csv', 'passwd.csv')
+        >>> _upload_name("C:\\\\data\\\\a.csv"), _upload_name(".."), _upload_name(None)
+        ('a.csv', 'upload', 'upload')
+    """
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return display(name, 200) if name not in ("", ".", "..") else "upload"
 
 
 def _size(count: int) -> str:
@@ -208,12 +219,25 @@ def _from_bytes(
     reading: _Reading,
 ) -> BatchInput:
     if not data.strip():
-        raise ValueError(f"{source} is empty: it has no compounds")
-    text, _ = decode(data)
+        raise InvalidInput(f"{source} is empty: it has no compounds")
+    try:
+        text, _ = decode(data)
+    except ValueError as exc:
+        raise InvalidInput(f"{source}: {exc}") from None
     if file_format(source, text) == "sdf":
         return _from_sdf(text, source, column, name_column, kind, reading)
-    header, records = read_table(text, _sniff(text, Path(source).suffix))
+    delimiter = _sniff(text, Path(source).suffix.lower())
+    header, records = read_table(text, delimiter)
+    if any("\x00" in cell for cell in header):
+        raise InvalidInput(
+            f"{source}: its header line holds NUL bytes, so it is not a text table (a binary "
+            "file, or UTF-16 without its byte-order mark); save it as CSV (UTF-8) or SDF"
+        )
     query, label, query_kind = _columns(header, column, name_column, kind, source)
+    # Counted before any row is validated: a file of a million rows is refused in a second,
+    # not after its first 10,000 structures have been standardised.
+    for count, _record in enumerate(read_table(text, delimiter)[1], start=1):
+        reading.check_rows(count, source)
     roles = {"query": query, **({"name": label} if label else {})}
     cells = _cells(records, query, label, reading, source)
     return _collect(cells, query_kind, source, roles, reading, None)
@@ -227,8 +251,10 @@ def _from_sdf(
     kind: str | None,
     reading: _Reading,
 ) -> BatchInput:
-    records = list(read_sdf(text))
-    reading.check_rows(len(records), source)
+    records: list[Record] = []
+    for record in read_sdf(text):  # counted while read: never millions of records in memory
+        reading.check_rows(len(records) + 1, source)
+        records.append(record)
     properties = list(dict.fromkeys(p for r in records for p in r.cells))
     if column is not None:
         query, _, query_kind = _columns(properties, column, None, kind, source)
@@ -301,7 +327,7 @@ def _collect(
             rows.append(BatchRow(number, query, row_kind, name, inchikey))
     total = len(rows) + len(errors)
     if total == 0:
-        raise ValueError(f"{source} has no compounds")
+        raise InvalidInput(f"{source} has no compounds")
     return BatchInput(rows, errors, roles, total, source)
 
 
@@ -316,7 +342,7 @@ def _columns(
     found = ", ".join(repr(n) for n in names) or "none"
     if column is not None:
         if column not in names:
-            raise ValueError(f"{source} has no column {column!r}; its columns: {found}")
+            raise InvalidInput(f"{source} has no column {column!r}; its columns: {found}")
         query = column
         query_kind = kind or role_of(column)
     else:
@@ -324,7 +350,7 @@ def _columns(
         picked = next(((r, c) for r, c in by_role.items() if c is not None), None)
         if picked is None:
             looked = "; ".join(f"{role}: {', '.join(a)}" for role, a in ALIASES.items())
-            raise ValueError(
+            raise InvalidInput(
                 f"{source}: no column holds the compounds (its columns: {found}). Looked for "
                 f"{looked} (case, spaces and underscores ignored). Name the column: "
                 f"--column NAME on the command line, column='NAME' in Python"
@@ -339,7 +365,7 @@ def _label_column(
     if name_column is not None:
         if name_column not in names:
             found = ", ".join(repr(n) for n in names) or "none"
-            raise ValueError(f"{source} has no column {name_column!r}; its columns: {found}")
+            raise InvalidInput(f"{source} has no column {name_column!r}; its columns: {found}")
         return name_column
     return next((n for n in names if role_of(n) == "name" and n != exclude), None)
 
@@ -347,5 +373,5 @@ def _label_column(
 def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and value != value):  # None, NaN
         return None
-    text = str(value).strip()
+    text = str(value).replace("\x00", "").strip()  # PostgreSQL text holds no NUL
     return text or None

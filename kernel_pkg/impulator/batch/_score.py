@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import pandas as pd
 from distributed import Client, Future, as_completed
 
+from impulator._errors import InvalidInput
 from impulator.batch._chunk import ChunkResult, row_key, score_chunk
 from impulator.batch._executor import open_client
 from impulator.batch._input import BatchRow, read_batch
 from impulator.batch._results import assemble
-from impulator.science import get_model
+from impulator.pipeline import ANALYZE_OPTIONS, AnalyzeOptions
 
 __all__ = [
     "ANALYZE_OPTIONS",
@@ -35,8 +36,6 @@ __all__ = [
 log = logging.getLogger("impulator.batch")
 T = TypeVar("T")
 
-#: The ``impulator.analyze`` options a batch passes on to every analysis.
-ANALYZE_OPTIONS = ("similarity", "top_k", "activity_types", "model", "curation", "pdb")
 #: Seconds of one ``analyze`` on the demo ChEMBL, warm process, compounds not seen before:
 #: in one process (100 random compounds with activities) median 0.17 s, mean 0.23 s, p90
 #: 0.36 s; on a LocalCluster worker (200 compounds) median 0.21 s, mean 0.26 s.
@@ -56,7 +55,7 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         [[0, 1], [2, 3], [4]]
     """
     if size < 1:
-        raise ValueError(f"chunk size must be at least 1, not {size}")
+        raise InvalidInput(f"chunk size must be at least 1, not {size}")
     chunk: list[T] = []
     for item in items:
         chunk.append(item)
@@ -98,6 +97,7 @@ def score(
     workers: int | None = None,
     cluster_options: Mapping[str, Any] | None = None,
     retries: int = 2,
+    options: AnalyzeOptions | None = None,
     **analyze_options: Any,
 ) -> pd.DataFrame:
     """Score a batch on Dask and return every row of every report in one DataFrame.
@@ -106,7 +106,8 @@ def score(
     row is validated first, and each unique structure is analysed once. ``cluster`` is what
     :func:`open_client` accepts (default: the configured Dask Gateway, else a LocalCluster of
     ``workers`` processes); ``analyze_options`` are :func:`impulator.analyze`'s
-    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``).
+    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``), or
+    one :class:`impulator.pipeline.AnalyzeOptions` in ``options``.
     Transient failures (source unreachable) are retried ``retries`` times with backoff.
 
     The result has ``input_row``, ``input_query``, ``input_name``, then ``RESULT_COLUMNS``.
@@ -124,7 +125,7 @@ def score(
         >>> df = impulator.batch.score("compounds.csv", similarity=0.8)  # doctest: +SKIP
         >>> df.attrs["errors"]  # doctest: +SKIP
     """
-    options = _checked_options(analyze_options)
+    chosen = _checked_options(options, analyze_options)
     batch = read_batch(input, column=column, name_column=name_column, progress=progress)
     groups: dict[str, list[BatchRow]] = {}
     for row in batch.rows:
@@ -135,34 +136,20 @@ def score(
     if groups:
         with open_client(cluster, workers=workers, cluster_options=cluster_options) as client:
             size = chunk_size or chunk_size_for(len(groups), len(_threads(client)))
-            results, analyses, n_workers = _run(client, groups, options, size, progress, retries)
+            results, analyses, n_workers = _run(client, groups, chosen, size, progress, retries)
     seconds = time.perf_counter() - started
     run = {"analyses": analyses, "chunk_size": size, "workers": n_workers, "seconds": seconds}
     return assemble(batch, groups, results, run)
 
 
-def _checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    local = sorted(set(options) & {"source", "pdb_source", "progress"})
+def _checked_options(options: AnalyzeOptions | None, keywords: Mapping[str, Any]) -> AnalyzeOptions:
+    local = sorted(set(keywords) & {"source", "pdb_source", "progress"})
     if local:
         raise TypeError(
             f"score runs analyze on Dask workers, which open the configured sources "
             f"themselves (IMPULATOR_* variables): {', '.join(local)} cannot be passed"
         )
-    unknown = sorted(set(options) - set(ANALYZE_OPTIONS))
-    if unknown:
-        raise TypeError(
-            f"unknown option(s) {', '.join(unknown)}; score passes {', '.join(ANALYZE_OPTIONS)} "
-            "on to impulator.analyze"
-        )
-    chosen = dict(options)
-    similarity = float(chosen.get("similarity", 0.90))
-    if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
-    if "model" in chosen:
-        get_model(str(chosen["model"]))
-    if chosen.get("activity_types") is not None:
-        chosen["activity_types"] = tuple(chosen["activity_types"])
-    return chosen
+    return AnalyzeOptions.combine(options, keywords)
 
 
 def _threads(client: Client) -> dict[str, int]:
@@ -174,7 +161,7 @@ def _threads(client: Client) -> dict[str, int]:
 def _run(
     client: Client,
     groups: dict[str, list[BatchRow]],
-    options: dict[str, Any],
+    options: AnalyzeOptions,
     size: int,
     progress: bool,
     retries: int,

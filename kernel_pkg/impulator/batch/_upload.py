@@ -14,6 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.batch._files import Record, decode, file_format, read_sdf, read_table
 from impulator.batch._files import sniff_delimiter as _sniff
 from impulator.batch._input import RowError
@@ -73,7 +74,7 @@ def read_upload(name: str, data: bytes, rows: int | None = 5) -> Upload:
     chooses them. Empty data gives no columns and no records.
 
     Raises:
-        ValueError: a spreadsheet or an archive, in a sentence saying what to give instead;
+        InvalidInput: a spreadsheet or an archive, in a sentence saying what to give instead;
             a table whose header line cannot be read.
 
     Example:
@@ -84,7 +85,7 @@ def read_upload(name: str, data: bytes, rows: int | None = 5) -> Upload:
         (2, 'the row has 3 cells but the header h')
     """
     if rows is not None and rows < 1:
-        raise ValueError(f"rows must be at least 1 (or None for all), not {rows}")
+        raise InvalidInput(f"rows must be at least 1 (or None for all), not {rows}")
     text, encoding = decode(data)
     if file_format(name, text) == "sdf":
         records = _first(read_sdf(text), rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from impulator._errors import InvalidStructure
+from impulator._errors import InvalidInput, InvalidStructure
 from impulator.chem import standardize
 
 __all__ = ["ALIASES", "KINDS", "ctab_problem", "display", "role_of", "validate"]
@@ -103,7 +103,7 @@ def validate(
         kind = _recognise(text)  # an identifier in a structure column: look it up later
     check = _CHECKS.get(kind)
     if check is None:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     return check(text)
 
 

@@ -18,6 +18,7 @@ from rdkit import Chem
 from rdkit.Chem import rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from impulator._errors import InvalidInput
 from impulator.chem._structure import Structure, as_structure
 
 __all__ = [
@@ -427,4 +428,4 @@ def _sorted_atoms(atoms: Iterable[int]) -> tuple[int, ...]:
 
 def _check_flag(flag: str) -> None:
     if flag not in FLAG_NAMES:
-        raise ValueError(f"unknown flag {flag!r}; expected one of {', '.join(FLAG_NAMES)}")
+        raise InvalidInput(f"unknown flag {flag!r}; expected one of {', '.join(FLAG_NAMES)}")

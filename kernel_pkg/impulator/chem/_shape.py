@@ -7,6 +7,7 @@ from typing import Any
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
 
+from impulator._errors import InvalidInput
 from impulator.chem._descriptors import descriptors
 
 __all__ = ["DrugLikenessRule", "drug_likeness", "embed_3d"]
@@ -26,7 +27,7 @@ def embed_3d(smiles: str, *, seed: int = 42) -> Chem.Mol:
     with rdBase.BlockLogs():
         read: Chem.Mol | None = Chem.MolFromSmiles(smiles)
     if read is None:
-        raise ValueError(f"cannot read the SMILES {smiles!r}")
+        raise InvalidInput(f"cannot read the SMILES {smiles!r}")
     mol = read
     mol = Chem.AddHs(mol)
     params: Any = rdDistGeom.ETKDGv3()
@@ -34,7 +35,7 @@ def embed_3d(smiles: str, *, seed: int = 42) -> Chem.Mol:
     if rdDistGeom.EmbedMolecule(mol, params) != 0:
         params.useRandomCoords = True
         if rdDistGeom.EmbedMolecule(mol, params) != 0:
-            raise ValueError("RDKit could not generate a 3D conformer of this structure")
+            raise InvalidInput("RDKit could not generate a 3D conformer of this structure")
     try:
         if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
             rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=500)

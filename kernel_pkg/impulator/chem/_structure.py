@@ -189,10 +189,19 @@ def _parse(reader: Callable[[str], Chem.Mol | None], data: str, text: str, kind:
         except Exception as exc:  # RDKit raises from C++ for some malformed records
             raise InvalidStructure(text, f"RDKit cannot read this {kind}: {exc}") from None
     if mol is None:
-        raise InvalidStructure(text, explain_rdkit_error(str(capture.messages), kind))
+        raise InvalidStructure(text, explain_rdkit_error(_messages(capture), kind))
     if mol.GetNumAtoms() == 0:
         raise InvalidStructure(text, f"the {kind} has no atoms")
     return mol
+
+
+def _messages(capture: Any) -> str:
+    """RDKit's captured log, or "" when it cannot be read: RDKit echoes the input cut at a
+    byte count, which can split a UTF-8 character, and then the log is not valid UTF-8."""
+    try:
+        return str(capture.messages)
+    except UnicodeDecodeError:
+        return ""
 
 
 def explain_rdkit_error(log: str, kind: str = "SMILES") -> str:
@@ -269,7 +278,7 @@ def _standardize_mol(mol: Chem.Mol, text: str, fmt: InputFormat, name: str | Non
     if parent.GetNumAtoms() == 0:
         raise InvalidStructure(text, "standardisation left no atoms")
     if not inchi:
-        reason = explain_rdkit_error(str(capture.messages), "structure")
+        reason = explain_rdkit_error(_messages(capture), "structure")
         raise InvalidStructure(text, f"no InChI can be computed ({reason})")
     return Structure(
         input=text,

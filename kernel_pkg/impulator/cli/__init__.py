@@ -8,10 +8,12 @@
     impulator jobs submit FILE [--wait] | status ID | errors ID | cancel ID | retry ID | list
     impulator notebooks publish PATH GROUP | fetch [GROUP] | link --repo URL
     impulator runner [--once]
+    impulator api [--host H] [--port P]
 
-Exit status: 0 done; 2 invalid input (one line says why); 3 the query has no neighbours (the
-availability probe is printed); 4 a source or the results database is unavailable; 5 the
-results database refused the operation to this user (a viewer saving, say).
+Exit status (``impulator._errors.ExitStatus``): 0 done; 2 invalid input (one line says why);
+3 the query has no neighbours (the availability probe is printed); 4 a source or the results
+database is unavailable; 5 the results database refused the operation to this user (a viewer
+saving, say); 70 a bug in impulator (the traceback is printed); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,18 +22,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from impulator._errors import (
-    CompoundNotFound,
-    PermissionDenied,
-    SourceError,
-    SourceUnavailable,
-    StoreUnavailable,
-    UnknownCompound,
-)
+from impulator._errors import ExitStatus, ImpulatorError
 from impulator._version import __version__
-from impulator.cli import _analyze, _chem, _compounds, _data, _db, _jobs, _notebooks
-from impulator.cli._compounds import EXIT_PERMISSION_DENIED
-from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
+from impulator.cli import _analyze, _api, _chem, _compounds, _data, _db, _jobs, _notebooks
+from impulator.cli._output import fail, report_bug
 
 __all__ = ["build_parser", "main"]
 
@@ -44,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"impulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_chem, _analyze, _data, _db, _compounds, _jobs, _notebooks):
+    for module in (_chem, _analyze, _data, _db, _compounds, _jobs, _notebooks, _api):
         module.add_commands(commands)
     return parser
 
@@ -55,20 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except UnknownCompound as exc:
-        return fail(exc, EXIT_INVALID_INPUT)
-    except PermissionDenied as exc:
-        return fail(exc, EXIT_PERMISSION_DENIED)
-    except StoreUnavailable as exc:
-        return fail(exc, EXIT_SOURCE_UNAVAILABLE)
-    except CompoundNotFound as exc:
-        return fail(exc, EXIT_INVALID_INPUT)
-    except (SourceUnavailable, SourceError) as exc:
-        return fail(exc, EXIT_SOURCE_UNAVAILABLE)
-    except ValueError as exc:  # InvalidStructure included
-        return fail(exc, EXIT_INVALID_INPUT)
+    except ImpulatorError as exc:  # raised on purpose: its message says what to do
+        return fail(exc, exc.exit_status)
     except KeyboardInterrupt:
-        return fail("interrupted", 130)
+        return fail("interrupted", ExitStatus.INTERRUPTED)
+    except Exception as exc:  # nobody raised it on purpose: a bug, said as one
+        return report_bug(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from impulator.cli._output import EXIT_NO_NEIGHBOURS, emit, fail, progress_bar
-from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
+from impulator._errors import ExitStatus, InvalidInput
+from impulator.cli._output import emit, fail, progress_bar
+from impulator.science import CURATION_MODES, DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
+
+if TYPE_CHECKING:  # the pipeline is imported when a command runs: `impulator --help` is quick
+    from impulator.pipeline import AnalyzeOptions
 
 __all__ = ["add_analysis_options", "add_commands", "analysis_options"]
 
@@ -71,31 +75,35 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
         help="activity types, comma-separated (default: %(default)s); 'all' for every type",
     )
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
-    p.add_argument("--curation", default="curated", choices=["curated", "prototype"])
+    p.add_argument("--curation", default="curated", choices=CURATION_MODES)
     p.add_argument("--no-pdb", action="store_true", help="do not look up PDB structures")
 
 
-def analysis_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of ``impulator.analyze`` from :func:`add_analysis_options`' options."""
+def analysis_options(args: argparse.Namespace) -> AnalyzeOptions:
+    """The checked options of :func:`add_analysis_options` (ValueError, exit status 2, when
+    one is out of range)."""
+    from impulator.pipeline import AnalyzeOptions
+
     types = None if args.types.strip().lower() == "all" else _split(args.types)
-    return {
-        "similarity": args.similarity,
-        "top_k": args.top_k,
-        "activity_types": types,
-        "model": args.model,
-        "curation": args.curation,
-        "pdb": not args.no_pdb,
-    }
+    return AnalyzeOptions(
+        similarity=args.similarity,
+        top_k=args.top_k,
+        activity_types=types,
+        model=args.model,
+        curation=args.curation,
+        pdb=not args.no_pdb,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
     from impulator.pipeline import analyze
 
     if not args.save and (args.name is not None or args.on_duplicate is not None):
-        raise ValueError("--name and --on-duplicate go with --save")
+        raise InvalidInput("--name and --on-duplicate go with --save")
+    options = analysis_options(args)
     update, close = progress_bar("analyze")
     try:
-        report = analyze(args.query, progress=update, **analysis_options(args))
+        report = analyze(args.query, progress=update, options=options)
     finally:
         close()
     if report.summary.get("neighbours", 0) == 0:
@@ -103,13 +111,13 @@ def _run(args: argparse.Namespace) -> int:
         fail(
             f"no compound in {report.provenance.get('bioactivity_source')} reaches "
             f"similarity {args.similarity:.2f}; neighbours at lower thresholds: {probe or 'none'}",
-            EXIT_NO_NEIGHBOURS,
+            ExitStatus.NO_NEIGHBOURS,
         )
         if args.save:
             print("impulator: nothing saved (no rows to store)", file=sys.stderr)
         if args.json:
             print(report.to_json())
-        return EXIT_NO_NEIGHBOURS
+        return ExitStatus.NO_NEIGHBOURS
     compound_id = _save(report, args) if args.save else None
     if args.json:
         payload = json.loads(report.to_json())

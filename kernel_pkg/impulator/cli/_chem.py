@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from impulator._errors import InvalidStructure
+from impulator._errors import InvalidInput, InvalidStructure
 from impulator.cli._output import emit
 
 __all__ = ["add_commands"]
@@ -97,7 +97,7 @@ def _run_indices(args: argparse.Namespace) -> dict[str, Any]:
     from impulator.science import angle_label, efficiency_indices, plane_geometry
 
     if not math.isfinite(args.pactivity):
-        raise ValueError(f"--pactivity must be a finite number, not {args.pactivity}")
+        raise InvalidInput(f"--pactivity must be a finite number, not {args.pactivity}")
     structure = _structure(args)
     d = descriptors(structure)
     ix = efficiency_indices(args.pactivity, d["tpsa"], d["mw"], d["npol"], d["nha"], d["logp"])

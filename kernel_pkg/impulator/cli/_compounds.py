@@ -18,10 +18,7 @@ from typing import Any
 
 from impulator.cli._output import emit, jsonable
 
-__all__ = ["EXIT_PERMISSION_DENIED", "add_commands"]
-
-#: Exit status when the database refuses an operation to this user.
-EXIT_PERMISSION_DENIED = 5
+__all__ = ["add_commands"]
 
 _SORTS = ("created_at", "name", "best_score", "mw", "n_rows")
 _LISTED = [

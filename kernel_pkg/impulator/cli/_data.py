@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from impulator._errors import InvalidInput
 from impulator.cli._output import emit, progress_bar
 
 __all__ = ["add_commands"]
@@ -65,7 +66,7 @@ def _load_chembl(args: argparse.Namespace) -> int:
     settings = get_settings()
     url = args.path if "://" in args.path else f"sqlite:///{Path(args.path).resolve()}"
     if "://" not in args.path and not Path(args.path).is_file():
-        raise ValueError(f"no file at {args.path}: give a ChEMBL SQLite file or a database URL")
+        raise InvalidInput(f"no file at {args.path}: give a ChEMBL SQLite file or a database URL")
     database = ChemblDatabase(url, release=args.release)  # checks it is a ChEMBL schema
     index = args.index or default_index_path(settings, url)
     registry = read_registry(settings.data_dir)
@@ -88,7 +89,7 @@ def _index(args: argparse.Namespace) -> int:
         url = settings.chembl_url
         index = settings.chembl_index or default_index_path(settings, url)
     else:
-        raise ValueError("the web source has no local index; register a dump first")
+        raise InvalidInput("the web source has no local index; register a dump first")
     _build_index(ChemblDatabase(url), index)
     return 0
 

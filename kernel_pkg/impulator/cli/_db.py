@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from impulator.cli._output import EXIT_INVALID_INPUT, EXIT_SOURCE_UNAVAILABLE, fail
+from impulator._errors import ExitStatus
+from impulator.cli._output import fail
 
 __all__ = ["add_commands"]
 
@@ -58,6 +59,14 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--url", help=_URL_HELP)
     p.set_defaults(run=_provision_runner)
 
+    p = sub.add_parser(
+        "provision-api",
+        help="create or update the REST API's PostgreSQL login (new password); print its URL",
+    )
+    p.add_argument("name", metavar="NAME", help="the API's login name, e.g. api")
+    p.add_argument("--url", help=_URL_HELP)
+    p.set_defaults(run=_provision_api)
+
 
 def _migrate(args: argparse.Namespace, action: str) -> int:
     from alembic.util.exc import CommandError
@@ -70,9 +79,9 @@ def _migrate(args: argparse.Namespace, action: str) -> int:
         step = store.upgrade if action == "upgrade" else store.downgrade
         revision = step(url, args.revision)
     except CommandError as exc:
-        return fail(f"{action} to {args.revision!r}: {exc}", EXIT_INVALID_INPUT)
+        return fail(f"{action} to {args.revision!r}: {exc}", ExitStatus.INVALID_INPUT)
     except SQLAlchemyError as exc:
-        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", ExitStatus.UNAVAILABLE)
     print(f"{store.redact(url)}: at revision {revision or 'base (empty)'}")
     return 0
 
@@ -100,7 +109,7 @@ def _current(args: argparse.Namespace) -> int:
     try:
         revision = store.current_revision(url)
     except SQLAlchemyError as exc:
-        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", ExitStatus.UNAVAILABLE)
     head = store.head_revision()
     state = "up to date" if revision == head else f"newest is {head}: run 'impulator db upgrade'"
     print(f"{store.redact(url)}: at revision {revision or 'base (empty)'} ({state})")
@@ -116,7 +125,7 @@ def _provision(args: argparse.Namespace, make: Any) -> int:
     try:
         login = make(url)
     except SQLAlchemyError as exc:
-        return fail(f"{store.redact(url)}: {_first_line(exc)}", EXIT_SOURCE_UNAVAILABLE)
+        return fail(f"{store.redact(url)}: {_first_line(exc)}", ExitStatus.UNAVAILABLE)
     print(login)
     return 0
 
@@ -125,6 +134,12 @@ def _provision_user(args: argparse.Namespace) -> int:
     from impulator.store import provision_user
 
     return _provision(args, lambda url: provision_user(args.name, args.role, args.group, url=url))
+
+
+def _provision_api(args: argparse.Namespace) -> int:
+    from impulator.store import provision_api
+
+    return _provision(args, lambda url: provision_api(args.name, url=url))
 
 
 def _provision_runner(args: argparse.Namespace) -> int:

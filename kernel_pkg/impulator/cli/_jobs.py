@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from impulator._errors import ExitStatus
 from impulator.cli._analyze import add_analysis_options, analysis_options
 from impulator.cli._output import emit, jsonable
 
@@ -69,7 +72,12 @@ def add_commands(commands: Any) -> None:
         p.set_defaults(run=globals()[f"_{action}"])
 
     p = sub.add_parser("list", help="your jobs, newest first")
-    p.add_argument("--status", choices=["queued", "processing", "completed", "failed", "cancelled"])
+    p.add_argument(
+        "--status",
+        choices=_JobStates(),
+        metavar="STATE",
+        help="only the jobs in this state: %(choices)s",
+    )
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_list)
@@ -89,12 +97,32 @@ def add_commands(commands: Any) -> None:
     )
     p.add_argument("--name", help="this runner's name (default host:pid)")
     p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: "
+        "IMPULATOR_RUNNER_METRICS_PORT, else none)",
+    )
+    p.add_argument(
         "--stale-after",
         type=float,
         default=30.0,
         help="seconds of silence before a job is taken from its runner",
     )
     p.set_defaults(run=_runner)
+
+
+class _JobStates:
+    """``impulator.store.JobState``'s values, read when first needed: the store (and
+    SQLAlchemy) is imported only by a command that uses it, so ``impulator --help`` is quick."""
+
+    def __iter__(self) -> Iterator[str]:
+        from impulator.store import JobState
+
+        return iter([state.value for state in JobState])
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -105,7 +133,7 @@ def _submit(args: argparse.Namespace) -> int:
         column=args.column,
         name_column=args.name_column,
         on_duplicate=args.on_duplicate,
-        **analysis_options(args),
+        options=analysis_options(args),
     )
     print(job.id)
     sys.stdout.flush()
@@ -123,12 +151,7 @@ def _job(job_id: int) -> Any:
     """The job ``job_id``; one that does not exist (or is not yours) is invalid input (exit 2)."""
     from impulator import jobs
 
-    try:
-        return jobs.get(job_id)
-    except LookupError as exc:
-        if isinstance(exc, KeyError | IndexError):  # a bug, not an unknown job
-            raise
-        raise ValueError(str(exc)) from None
+    return jobs.get(job_id)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -190,6 +213,11 @@ def _runner(args: argparse.Namespace) -> int:
     from impulator.jobs import Runner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    port = args.metrics_port or int(os.environ.get("IMPULATOR_RUNNER_METRICS_PORT") or 0)
+    if port:
+        from impulator.jobs import serve_metrics
+
+        serve_metrics(port)
     stop = threading.Event()
     # SIGTERM (a service manager stopping us) ends the loop between jobs, like Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -198,6 +226,6 @@ def _runner(args: argparse.Namespace) -> int:
         count = runner.run(once=args.once, stop=stop)
     except KeyboardInterrupt:
         stop.set()
-        return 130
+        return ExitStatus.INTERRUPTED
     print(f"runner {runner.name}: {count} jobs processed", file=sys.stderr)
     return 0

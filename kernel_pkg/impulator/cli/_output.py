@@ -5,28 +5,32 @@ from __future__ import annotations
 import json
 import math
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = [
-    "EXIT_INVALID_INPUT",
-    "EXIT_NO_NEIGHBOURS",
-    "EXIT_SOURCE_UNAVAILABLE",
-    "emit",
-    "fail",
-    "jsonable",
-    "progress_bar",
-]
+from impulator._errors import ExitStatus
 
-EXIT_INVALID_INPUT = 2
-EXIT_NO_NEIGHBOURS = 3
-EXIT_SOURCE_UNAVAILABLE = 4
+__all__ = ["emit", "fail", "jsonable", "progress_bar", "report_bug"]
 
 
-def fail(error: object, code: int) -> int:
-    """Print one line on stderr (``impulator: ...``) and return ``code``."""
+def fail(error: object, status: ExitStatus) -> ExitStatus:
+    """Print one line on stderr (``impulator: ...``) and return ``status``."""
     print("impulator: " + " ".join(str(error).split()), file=sys.stderr)
-    return code
+    return status
+
+
+def report_bug(error: BaseException) -> ExitStatus:
+    """Say on stderr that ``error`` is a bug in impulator, with its traceback; return
+    ``ExitStatus.BUG``."""
+    said = " ".join(str(error).split())
+    print(
+        f"impulator hit a bug: {type(error).__name__}: {said}\n"
+        "Please report it, with the traceback below.",
+        file=sys.stderr,
+    )
+    traceback.print_exception(error, file=sys.stderr)
+    return ExitStatus.BUG
 
 
 def emit(result: dict[str, Any], as_json: bool) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from impulator.science import CLASS_COLOURS  # each class's colour, kept with the bands
+
 __all__ = [
     "CLASS_COLOURS",
     "MUTED",
@@ -25,16 +27,6 @@ __all__ = [
     "wrap",
 ]
 
-#: Colour of each class: the dashboards' colours (``impulator.ui._theme.CLASS_COLOURS``),
-#: repeated here because exports sit below the UI.
-CLASS_COLOURS: dict[str, str] = {
-    "Exceptional IMP": "#6a1b9a",
-    "Strong IMP": "#1565c0",
-    "Moderate IMP": "#2a9d8f",
-    "Weak IMP": "#8d6e00",
-    "Not IMP": "#6b7280",
-    "Invalid": "#9e9e9e",
-}
 PRIMARY, MUTED, TEXT, BORDER, SURFACE = "#1f5f8b", "#5f6b7a", "#1d2733", "#d5dbe3", "#f6f8fa"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from impulator._errors import InvalidInput
 from impulator.exports._load import selected_ids
 from impulator.exports._pdf import compound_report_pdf
 from impulator.exports._sdf import compounds_sdf
@@ -69,19 +70,19 @@ def export_file(
     Example:
         >>> export_file("docx", [1])
         Traceback (most recent call last):
-        ValueError: unknown export 'docx': use csv, prototype, sdf, excel or pdf
-        >>> export_file("pdf", [1, 2])
+        impulator._errors.InvalidInput: unknown export 'docx': use csv, prototype, sdf, excel or pdf
+        >>> export_file("pdf", [1, 2])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        ValueError: a PDF report covers one compound: select exactly one (2 are selected)
+        impulator._errors.InvalidInput: a PDF report covers one compound: select exactly one ...
     """
     chosen = FORMATS.get(kind)
     if chosen is None:
         names = list(FORMATS)
-        raise ValueError(f"unknown export {kind!r}: use {', '.join(names[:-1])} or {names[-1]}")
+        raise InvalidInput(f"unknown export {kind!r}: use {', '.join(names[:-1])} or {names[-1]}")
     numbers = selected_ids(ids)
     if chosen.single:
         if len(numbers) != 1:
-            raise ValueError(
+            raise InvalidInput(
                 "a PDF report covers one compound: select exactly one "
                 f"({len(numbers)} are selected)"
             )

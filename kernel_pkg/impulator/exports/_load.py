@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from impulator import store
+from impulator._errors import InvalidInput
 from impulator.chem import FLAG_NAMES, interference_flags
 from impulator.pipeline import best_row as pipeline_best_row
 from impulator.science import MODELS
@@ -79,22 +80,22 @@ def selected_ids(ids: Iterable[Any]) -> list[int]:
         [3, 1]
         >>> selected_ids([])
         Traceback (most recent call last):
-        ValueError: nothing to export: select at least one compound
+        impulator._errors.InvalidInput: nothing to export: select at least one compound
     """
     if isinstance(ids, str | bytes):
-        raise ValueError(f"compound ids must be whole numbers, not the text {ids!r}")
+        raise InvalidInput(f"compound ids must be whole numbers, not the text {ids!r}")
     chosen: list[int] = []
     for value in ids:
         if isinstance(value, bool):
-            raise ValueError(f"compound ids must be whole numbers, not {value!r}")
+            raise InvalidInput(f"compound ids must be whole numbers, not {value!r}")
         try:
             number = operator.index(value)
         except TypeError:
-            raise ValueError(f"compound ids must be whole numbers, not {value!r}") from None
+            raise InvalidInput(f"compound ids must be whole numbers, not {value!r}") from None
         if number not in chosen:
             chosen.append(number)
     if not chosen:
-        raise ValueError("nothing to export: select at least one compound")
+        raise InvalidInput("nothing to export: select at least one compound")
     return chosen
 
 

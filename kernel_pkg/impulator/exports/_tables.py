@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.exports._load import (
     activities_table,
     compounds_table,
@@ -76,7 +77,7 @@ def compounds_csv(
         >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
         >>> compounds_csv([], url)
         Traceback (most recent call last):
-        ValueError: nothing to export: select at least one compound
+        impulator._errors.InvalidInput: nothing to export: select at least one compound
     """
     return write(_csv_bytes(activities_table(load_compounds(ids, url))), path)
 
@@ -147,7 +148,7 @@ def _add_sheet(book: Any, title: str, frame: pd.DataFrame) -> None:
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     if len(frame) + 1 > _EXCEL_ROWS:
-        raise ValueError(
+        raise InvalidInput(
             f"too many rows for one Excel sheet ({len(frame):,} {title.lower()}; Excel holds "
             f"{_EXCEL_ROWS - 1:,}): export fewer compounds, or use CSV"
         )

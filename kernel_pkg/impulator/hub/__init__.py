@@ -10,6 +10,7 @@ from __future__ import annotations
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
 from impulator.hub._policy import (
+    API_SERVICE,
     CUSTOM_SCOPES,
     DASHBOARD_GROUP,
     GATEWAY_SERVICE,
@@ -22,6 +23,7 @@ from impulator.hub._policy import (
     platform_role,
 )
 from impulator.hub._services import (
+    api_service,
     external_gateway_service,
     gateway_environment,
     gateway_service,
@@ -31,6 +33,7 @@ from impulator.hub._services import (
 from impulator.hub._spawn import PrepareHome, make_pre_spawn_hook, user_database_url
 
 __all__ = [
+    "API_SERVICE",
     "CUSTOM_SCOPES",
     "DASHBOARD_GROUP",
     "GATEWAY_SERVICE",
@@ -41,6 +44,7 @@ __all__ = [
     "SERVER_TOKEN_SCOPES",
     "VOILA_HOME",
     "PrepareHome",
+    "api_service",
     "base_environment",
     "configure",
     "configure_oidc",

@@ -9,6 +9,10 @@ from typing import Any
 
 #: The Dask Gateway's JupyterHub service name.
 GATEWAY_SERVICE = "dask-gateway"
+#: The REST API's JupyterHub service name (it is served under /services/impulator-api/).
+#: It needs no hub scopes of its own: HubAuth identifies a caller with the caller's token
+#: (GET /hub/api/user answers any token about itself, with the token's scopes).
+API_SERVICE = "impulator-api"
 #: JupyterHub group -> platform role, strongest first (a user in several gets the first).
 ROLE_GROUPS = {
     "impulator-admins": "admin",

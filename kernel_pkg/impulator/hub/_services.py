@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from impulator.hub._policy import GATEWAY_SERVICE
+from impulator.hub._policy import API_SERVICE, GATEWAY_SERVICE
 
 
 def gateway_environment(
@@ -64,6 +64,8 @@ def runner_service(home: Path, env: dict[str, str], database_url: str | None) ->
     env = dict(env)
     if database_url:
         env["IMPULATOR_DATABASE_URL"] = database_url
+    if os.environ.get("IMPULATOR_RUNNER_METRICS_PORT"):
+        env["IMPULATOR_RUNNER_METRICS_PORT"] = os.environ["IMPULATOR_RUNNER_METRICS_PORT"]
     folder = home / "runner"
     folder.mkdir(parents=True, exist_ok=True)
     bindir = Path(sys.executable).parent
@@ -71,6 +73,41 @@ def runner_service(home: Path, env: dict[str, str], database_url: str | None) ->
         "name": "impulator-runner",
         # Its own local Dask cluster: the runner computes for everyone, with no user token.
         "command": [str(bindir / "impulator"), "runner", "--cluster", "local"],
+        "environment": env,
+        "cwd": str(folder),
+        "display": False,
+    }
+
+
+def api_service(
+    home: Path,
+    env: dict[str, str],
+    environ: Mapping[str, str],
+    database_url: str | None,
+    service: str = API_SERVICE,
+) -> dict[str, Any]:
+    """The REST API (``impulator api``) on ``IMPULATOR_API_PORT`` (default 8003), with its
+    own rotated database login; the hub proxies ``/services/impulator-api/`` to it."""
+    port = environ.get("IMPULATOR_API_PORT", "8003")
+    env = dict(env)
+    if database_url:
+        env["IMPULATOR_API_DATABASE_URL"] = database_url
+    for name in (
+        "IMPULATOR_API_SUBMITS_PER_MINUTE",
+        "IMPULATOR_API_READS_PER_MINUTE",
+        "IMPULATOR_API_MAX_UPLOAD_BYTES",
+        "IMPULATOR_BATCH_MAX_BYTES",
+        "IMPULATOR_BATCH_MAX_ROWS",
+    ):
+        if environ.get(name):
+            env[name] = environ[name]
+    folder = home / "api"
+    folder.mkdir(parents=True, exist_ok=True)
+    bindir = Path(sys.executable).parent
+    return {
+        "name": service,
+        "url": f"http://127.0.0.1:{port}",
+        "command": [str(bindir / "impulator"), "api", "--port", port],
         "environment": env,
         "cwd": str(folder),
         "display": False,

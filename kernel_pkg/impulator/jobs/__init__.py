@@ -12,10 +12,22 @@ Example (needs a runner to make progress)::
 from __future__ import annotations
 
 from impulator.jobs._api import ANALYZE_OPTIONS, Job, JobStatus, get_job, list_jobs, submit
+from impulator.jobs._metrics import serve_metrics
 from impulator.jobs._runner import Runner
+from impulator.store import JobState
 
 get = get_job
 # The old name, kept working; out of ``__all__`` so ``import *`` leaves the built-in alone.
 list = list_jobs
 
-__all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "Runner", "get", "list_jobs", "submit"]
+__all__ = [
+    "ANALYZE_OPTIONS",
+    "Job",
+    "JobState",
+    "JobStatus",
+    "Runner",
+    "get",
+    "list_jobs",
+    "serve_metrics",
+    "submit",
+]

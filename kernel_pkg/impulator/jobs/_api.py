@@ -9,7 +9,6 @@ reason, and never hold up the valid ones.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -17,16 +16,15 @@ from typing import Any, cast
 import pandas as pd
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput, JobNotFound
 from impulator.batch import BatchInput, read_batch
 from impulator.jobs import _queue as queue
-from impulator.science import DEFAULT_ACTIVITY_TYPES, get_model
-from impulator.store import Compound, transaction
+from impulator.pipeline import ANALYZE_OPTIONS, AnalyzeOptions
+from impulator.store import Compound, JobState, transaction
 from impulator.store import Job as JobRecord
 
 __all__ = ["ANALYZE_OPTIONS", "Job", "JobStatus", "get_job", "list_jobs", "submit"]
 
-#: The ``impulator.analyze`` options a batch may carry (stored with the job).
-ANALYZE_OPTIONS = ("similarity", "top_k", "activity_types", "model", "curation", "pdb")
 _ON_DUPLICATE = ("skip", "replace", "keep")
 _jobs = cast(sa.Table, JobRecord.__table__)
 
@@ -36,7 +34,7 @@ class JobStatus:
     """Where a batch stands."""
 
     id: int
-    status: str
+    status: JobState
     progress: int
     current_step: str | None
     total: int
@@ -53,29 +51,14 @@ class JobStatus:
     @property
     def done(self) -> bool:
         """Whether the job has reached an end (completed, failed or cancelled)."""
-        return self.status in ("completed", "failed", "cancelled")
+        return self.status.finished
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values, times as ISO 8601 (for JSON)."""
-        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
-
-
-def _options(options: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(ANALYZE_OPTIONS))
-    if unknown:
-        raise TypeError(
-            f"unknown analysis option(s) {', '.join(unknown)}; "
-            f"a batch accepts {', '.join(ANALYZE_OPTIONS)}"
-        )
-    chosen = dict(options)
-    similarity = float(chosen.get("similarity", 0.90))
-    if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
-    if "model" in chosen:
-        get_model(str(chosen["model"]))
-    types = chosen.get("activity_types", DEFAULT_ACTIVITY_TYPES)
-    chosen["activity_types"] = list(types) if types is not None else None
-    return chosen
+        """Plain values (the status as its text), times as ISO 8601 (for JSON)."""
+        return {
+            k: v.isoformat() if isinstance(v, datetime) else v.value if k == "status" else v
+            for k, v in asdict(self).items()
+        }
 
 
 def submit(
@@ -86,6 +69,7 @@ def submit(
     on_duplicate: str = "skip",
     priority: int = 5,
     url: str | None = None,
+    options: AnalyzeOptions | None = None,
     **analyze_options: Any,
 ) -> Job:
     """Validate ``input`` and queue it as a durable batch; returns its :class:`Job`.
@@ -93,27 +77,30 @@ def submit(
     ``input`` is what :func:`impulator.batch.read_batch` reads: a list of queries, a
     DataFrame, a CSV or SDF path (columns detected, or named with ``column`` /
     ``name_column``). ``analyze_options`` are those of :func:`impulator.analyze`
-    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``).
+    (``similarity``, ``top_k``, ``activity_types``, ``model``, ``curation``, ``pdb``), or
+    one :class:`impulator.pipeline.AnalyzeOptions` in ``options``; the job stores all of
+    them (``AnalyzeOptions.to_dict``).
     ``on_duplicate`` decides what happens to a compound stored before with the same settings:
     ``skip`` (keep the old one), ``replace``, or ``keep`` (both).
 
     Raises:
         ValueError: the input is unreadable, too large, or has no valid row; an option is
-            out of range.
+            out of range (the same words as ``impulator.analyze``).
+        TypeError: an unknown option name.
         PermissionDenied: a viewer cannot submit.
     """
     if on_duplicate not in _ON_DUPLICATE:
-        raise ValueError(f"on_duplicate must be one of {', '.join(_ON_DUPLICATE)}")
-    options = _options(analyze_options)
+        raise InvalidInput(f"on_duplicate must be one of {', '.join(_ON_DUPLICATE)}")
+    chosen = AnalyzeOptions.combine(options, analyze_options).to_dict()
     batch = read_batch(input, column=column, name_column=name_column)
     if not batch.rows:
-        raise ValueError(
+        raise InvalidInput(
             f"{batch.source}: none of its {batch.total} rows is valid; "
             f"first problem: row {batch.errors[0].row}: {batch.errors[0].reason}"
             if batch.errors
             else f"{batch.source} has no compounds"
         )
-    parent = _parent(batch, options, on_duplicate)
+    parent = _parent(batch, chosen, on_duplicate)
     children = [
         {"row": r.row, "query": r.query, "kind": r.kind, "name": r.name, "inchikey": r.inchikey}
         for r in batch.rows
@@ -157,7 +144,7 @@ class Job:
             sa.select(_jobs).where(_jobs.c.id == self.id, _jobs.c.parent_job_id.is_(None))
         ).first()
         if row is None:
-            raise LookupError(f"no job {self.id} (it does not exist or is not yours)")
+            raise JobNotFound(self.id)
         return row
 
     def status(self) -> JobStatus:
@@ -168,15 +155,15 @@ class Job:
         invalid = len((row.result_data or {}).get("invalid_rows", []))
         return JobStatus(
             id=self.id,
-            status=row.status,
+            status=JobState(row.status),
             progress=row.progress,
             current_step=row.current_step,
             total=sum(counts.values()) + invalid,
-            stored=counts.get("completed", 0),
-            failed=counts.get("failed", 0),
+            stored=counts.get(JobState.COMPLETED, 0),
+            failed=counts.get(JobState.FAILED, 0),
             invalid=invalid,
-            waiting=counts.get("queued", 0) + counts.get("processing", 0),
-            cancelled=counts.get("cancelled", 0),
+            waiting=sum(n for state, n in counts.items() if state.running),
+            cancelled=counts.get(JobState.CANCELLED, 0),
             created_at=row.created_at,
             started_at=row.started_at,
             completed_at=row.completed_at,
@@ -216,9 +203,9 @@ class Job:
         """
         with transaction(self.url, "cancel a job", write=True) as tx:
             row = self._row(tx.conn)
-            if row.status in ("completed", "failed", "cancelled"):
+            if JobState(row.status).finished:
                 return False
-            queue.finish_job(tx.conn, self.id, "cancelled", result=row.result_data)
+            queue.finish_job(tx.conn, self.id, JobState.CANCELLED, result=row.result_data)
             return True
 
     def retry_failed(self) -> int:
@@ -233,16 +220,16 @@ class Job:
                 sa.update(_jobs)
                 .where(
                     _jobs.c.parent_job_id == self.id,
-                    _jobs.c.status.in_(("failed", "cancelled")),
+                    _jobs.c.status.in_((JobState.FAILED, JobState.CANCELLED)),
                 )
-                .values(status="queued", retries=0, error_message=None, completed_at=None)
+                .values(status=JobState.QUEUED, retries=0, error_message=None, completed_at=None)
             ).rowcount
-            if again and parent.status in ("completed", "failed", "cancelled"):
+            if again and JobState(parent.status).finished:
                 tx.conn.execute(
                     sa.update(_jobs)
                     .where(_jobs.c.id == self.id)
                     .values(
-                        status="queued",
+                        status=JobState.QUEUED,
                         completed_at=None,
                         error_message=None,
                         current_step="queued again",
@@ -283,7 +270,7 @@ class Job:
             row = self._row(tx.conn)
             failed = tx.conn.execute(
                 sa.select(_jobs.c.input_data, _jobs.c.error_message)
-                .where(_jobs.c.parent_job_id == self.id, _jobs.c.status == "failed")
+                .where(_jobs.c.parent_job_id == self.id, _jobs.c.status == JobState.FAILED)
                 .order_by(_jobs.c.id)
             ).all()
         records = [
@@ -305,9 +292,10 @@ def get_job(job_id: int, url: str | None = None) -> Job:
 
 
 def list_jobs(
-    status: str | None = None, *, limit: int = 50, url: str | None = None
+    status: JobState | str | None = None, *, limit: int = 50, url: str | None = None
 ) -> pd.DataFrame:
-    """Your batches, newest first (optionally only those with ``status``)."""
+    """Your batches, newest first (optionally only those with ``status``, a :class:`JobState`
+    or its text)."""
     columns = [
         _jobs.c[c]
         for c in (
@@ -324,7 +312,9 @@ def list_jobs(
     ]
     query = sa.select(*columns, _jobs.c.input_data).where(_jobs.c.parent_job_id.is_(None))
     if status is not None:
-        query = query.where(_jobs.c.status == status)
+        if status not in set(JobState):
+            raise InvalidInput(f"status must be one of {', '.join(JobState)}, not {status!r}")
+        query = query.where(_jobs.c.status == JobState(status))
     query = query.order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc()).limit(limit)
     with transaction(url, "list jobs") as tx:
         rows = tx.conn.execute(query).all()

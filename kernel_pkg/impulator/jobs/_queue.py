@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from impulator.store import Job
+from impulator.store import Job, JobState
 
 __all__ = [
     "CHANNEL",
@@ -33,6 +33,7 @@ __all__ = [
     "lock_pending_child",
     "notify",
     "pending_children",
+    "queue_depth",
     "release",
     "status_counts",
 ]
@@ -40,6 +41,8 @@ __all__ = [
 #: The PostgreSQL LISTEN/NOTIFY channel that tells runners a job is waiting.
 CHANNEL = "impulator_jobs"
 _jobs = cast(sa.Table, Job.__table__)
+#: States of a job still to do.
+_RUNNING = tuple(state for state in JobState if state.running)
 
 
 def _now() -> datetime:
@@ -73,7 +76,7 @@ def insert_batch(
         sa.insert(_jobs)
         .values(
             job_type="batch",
-            status="queued",
+            status=JobState.QUEUED,
             priority=priority,
             progress=0,
             current_step="queued",
@@ -89,7 +92,7 @@ def insert_batch(
             [
                 {
                     "job_type": "compound",
-                    "status": "queued",
+                    "status": JobState.QUEUED,
                     "priority": priority,
                     "progress": 0,
                     "parent_job_id": job_id,
@@ -109,6 +112,14 @@ def notify(conn: sa.Connection, job_id: int) -> None:
         conn.execute(sa.select(sa.func.pg_notify(CHANNEL, str(job_id))))
 
 
+def queue_depth(conn: sa.Connection) -> int:
+    """How many batches wait for a runner."""
+    query = sa.select(sa.func.count()).where(
+        _jobs.c.status == JobState.QUEUED, _jobs.c.parent_job_id.is_(None)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lease | None:
     """Take the next queued parent job (or one whose runner went silent); None if none waits.
 
@@ -116,8 +127,8 @@ def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lea
     """
     cutoff = _now() - timedelta(seconds=stale_after)
     waiting = sa.or_(
-        _jobs.c.status == "queued",
-        sa.and_(_jobs.c.status == "processing", _jobs.c.heartbeat_at < cutoff),
+        _jobs.c.status == JobState.QUEUED,
+        sa.and_(_jobs.c.status == JobState.PROCESSING, _jobs.c.heartbeat_at < cutoff),
     )
     candidate = (
         sa.select(_jobs.c.id)
@@ -134,7 +145,7 @@ def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lea
         sa.update(_jobs)
         .where(_jobs.c.id == job_id)
         .values(
-            status="processing",
+            status=JobState.PROCESSING,
             runner=runner,
             heartbeat_at=now,
             current_step="starting",
@@ -147,23 +158,28 @@ def claim(conn: sa.Connection, runner: str, *, stale_after: float = 30.0) -> Lea
 
 def heartbeat(
     conn: sa.Connection, lease: Lease, runner: str, *, progress: int, step: str
-) -> str | None:
-    """Renew the lease and report progress; returns the job's status (``"cancelled"`` tells
+) -> JobState | None:
+    """Renew the lease and report progress; returns the job's status (``CANCELLED`` tells
     the runner to stop), or None when another runner has taken the job over."""
-    return conn.execute(
+    status = conn.execute(
         sa.update(_jobs)
         .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner)
         .values(heartbeat_at=_now(), progress=max(0, min(100, progress)), current_step=step)
         .returning(_jobs.c.status)
     ).scalar()
+    return None if status is None else JobState(status)
 
 
 def release(conn: sa.Connection, lease: Lease, runner: str) -> None:
     """Give a job back to the queue (a runner stopping mid-job); finished children stay."""
     conn.execute(
         sa.update(_jobs)
-        .where(_jobs.c.id == lease.job_id, _jobs.c.runner == runner, _jobs.c.status == "processing")
-        .values(status="queued", runner=None, current_step="waiting for a runner")
+        .where(
+            _jobs.c.id == lease.job_id,
+            _jobs.c.runner == runner,
+            _jobs.c.status == JobState.PROCESSING,
+        )
+        .values(status=JobState.QUEUED, runner=None, current_step="waiting for a runner")
     )
     notify(conn, lease.job_id)
 
@@ -173,20 +189,20 @@ def pending_children(conn: sa.Connection, job_id: int) -> list[sa.Row[Any]]:
     return list(
         conn.execute(
             sa.select(_jobs.c.id, _jobs.c.input_data, _jobs.c.retries, _jobs.c.max_retries)
-            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(("queued", "processing")))
+            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(_RUNNING))
             .order_by(_jobs.c.id)
         )
     )
 
 
-def status_counts(conn: sa.Connection, job_id: int) -> dict[str, int]:
+def status_counts(conn: sa.Connection, job_id: int) -> dict[JobState, int]:
     """How many children are in each status."""
     rows = conn.execute(
         sa.select(_jobs.c.status, sa.func.count())
         .where(_jobs.c.parent_job_id == job_id)
         .group_by(_jobs.c.status)
     )
-    return {str(status): int(n) for status, n in rows}
+    return {JobState(status): int(n) for status, n in rows}
 
 
 def lock_pending_child(conn: sa.Connection, child_id: int) -> bool:
@@ -194,19 +210,19 @@ def lock_pending_child(conn: sa.Connection, child_id: int) -> bool:
     status = conn.execute(
         sa.select(_jobs.c.status).where(_jobs.c.id == child_id).with_for_update()
     ).scalar()
-    return status in ("queued", "processing")
+    return status is not None and JobState(status).running
 
 
 def finish_child(
     conn: sa.Connection,
     child_id: int,
-    status: str,
+    status: JobState,
     *,
     result: Mapping[str, Any] | None = None,
     error: str | None = None,
     retries: int | None = None,
 ) -> bool:
-    """Close (or re-queue, with ``status="queued"``) one child unless it is already final.
+    """Close (or re-queue, with ``JobState.QUEUED``) one child unless it is already final.
 
     Locks the child row first, so two runners can never both complete it. Returns whether
     this call changed it.
@@ -214,7 +230,7 @@ def finish_child(
     if not lock_pending_child(conn, child_id):
         return False
     values: dict[str, Any] = {"status": status, "error_message": error}
-    if status != "queued":
+    if status != JobState.QUEUED:
         values |= {"completed_at": _now(), "progress": 100}
     if result is not None:
         values["result_data"] = dict(result)
@@ -227,7 +243,7 @@ def finish_child(
 def finish_job(
     conn: sa.Connection,
     job_id: int,
-    status: str,
+    status: JobState,
     *,
     result: Mapping[str, Any] | None = None,
     error: str | None = None,
@@ -240,14 +256,14 @@ def finish_job(
         "error_message": error,
         "current_step": status,
     }
-    if status == "completed":
+    if status == JobState.COMPLETED:
         values["progress"] = 100
     if result is not None:
         values["result_data"] = dict(result)
     conn.execute(sa.update(_jobs).where(_jobs.c.id == job_id).values(**values))
-    if status in ("cancelled", "failed"):
+    if status in (JobState.CANCELLED, JobState.FAILED):
         conn.execute(
             sa.update(_jobs)
-            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(("queued", "processing")))
+            .where(_jobs.c.parent_job_id == job_id, _jobs.c.status.in_(_RUNNING))
             .values(status=status, completed_at=now)
         )

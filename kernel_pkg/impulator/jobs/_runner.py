@@ -40,7 +40,8 @@ from impulator.batch import (
     score_chunk,
 )
 from impulator.jobs import _queue as queue
-from impulator.store import Job, engine_for, save
+from impulator.jobs._metrics import COMPOUNDS_PROCESSED, JOB_DURATION, JOBS_COMPLETED, QUEUE_DEPTH
+from impulator.store import Job, JobState, engine_for, save
 
 __all__ = ["Runner"]
 
@@ -144,6 +145,7 @@ class Runner:
         with open_client(self.cluster) as client, self._listener() as wait:
             while not stop.is_set():
                 lease = self._db(lambda c: queue.claim(c, self.name, stale_after=self.stale_after))
+                QUEUE_DEPTH.set(self._db(queue.queue_depth))
                 if lease is None:
                     if once:
                         break
@@ -217,6 +219,16 @@ class Runner:
 
     def process(self, lease: queue.Lease, client: Client) -> str:
         """Run one claimed job to its end; returns its final status."""
+        started = time.monotonic()
+        status = self._process(lease, client)
+        if status in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED):
+            JOBS_COMPLETED.labels(status).inc()
+            JOB_DURATION.observe(time.monotonic() - started)
+        return status
+
+    def _process(self, lease: queue.Lease, client: Client) -> str:
+        # As submit stored them (AnalyzeOptions.to_dict); score_chunk reads them back with
+        # AnalyzeOptions.from_mapping, so options a newer version refuses fail row by row.
         options = dict(lease.input_data.get("options", {}))
         on_duplicate = str(lease.input_data.get("on_duplicate", "skip"))
         pending = self._db(lambda c: queue.pending_children(c, lease.job_id))
@@ -253,10 +265,10 @@ class Runner:
                     )
                 )
             except (sa.exc.DBAPIError, StoreUnavailable):
-                status = "processing"  # still unreachable after our patience: try again
+                status = JobState.PROCESSING  # still unreachable after our patience: try again
             if status is None:
                 progress.lost = True
-            elif status == "cancelled":
+            elif status == JobState.CANCELLED:
                 progress.cancelled = True
             progress.finished.wait(self.heartbeat_every)
 
@@ -305,6 +317,8 @@ class Runner:
                         retry.append(key)
                         continue
                 self._store(lease, on_duplicate, result, groups[key], attempts[key])
+                outcome = "failed" if result.report is None else "stored"
+                COMPOUNDS_PROCESSED.labels(outcome).inc(len(groups[key]))
                 with progress.lock:
                     progress.done += len(groups[key])
                 if progress.stopping():
@@ -333,11 +347,11 @@ class Runner:
                 parent = conn.execute(
                     sa.select(Job.status).where(Job.id == lease.job_id).with_for_update(read=True)
                 ).scalar()
-                if parent == "cancelled":
+                if parent == JobState.CANCELLED:
                     return
                 if result.report is None:
                     queue.finish_child(
-                        conn, child.id, "failed", error=result.error, retries=retries
+                        conn, child.id, JobState.FAILED, error=result.error, retries=retries
                     )
                     return
                 if not queue.lock_pending_child(conn, child.id):
@@ -353,7 +367,7 @@ class Runner:
                 queue.finish_child(
                     conn,
                     child.id,
-                    "completed",
+                    JobState.COMPLETED,
                     retries=retries,
                     result={"compound_id": compound_id, "rows": len(result.report.rows)},
                 )
@@ -367,7 +381,7 @@ class Runner:
         if self._halt.is_set() and not progress.cancelled and progress.done < progress.total:
             self._db(lambda c: queue.release(c, lease, self.name))
             log.info("job %s: given back to the queue (runner stopping)", lease.job_id)
-            return "queued"
+            return JobState.QUEUED
 
         def work(conn: sa.Connection) -> str:
             counts = queue.status_counts(conn, lease.job_id)
@@ -375,14 +389,15 @@ class Runner:
                 sa.select(Job.status, Job.result_data).where(Job.id == lease.job_id)
             ).one()
             summary = {**(current.result_data or {}), "children": counts}
-            if current.status == "cancelled" or progress.cancelled:
-                queue.finish_job(conn, lease.job_id, "cancelled", result=summary)
-                return "cancelled"
-            if counts.get("queued"):  # retried while this runner worked: not done yet
+            if current.status == JobState.CANCELLED or progress.cancelled:
+                queue.finish_job(conn, lease.job_id, JobState.CANCELLED, result=summary)
+                return JobState.CANCELLED
+            if counts.get(JobState.QUEUED):  # retried while this runner worked: not done yet
                 queue.release(conn, lease, self.name)
-                return "queued"
-            stored, failed = counts.get("completed", 0), counts.get("failed", 0)
-            status = "failed" if failed and not stored else "completed"
+                return JobState.QUEUED
+            stored = counts.get(JobState.COMPLETED, 0)
+            failed = counts.get(JobState.FAILED, 0)
+            status = JobState.FAILED if failed and not stored else JobState.COMPLETED
             error = f"{failed} of {stored + failed} compounds failed" if failed else None
             queue.finish_job(conn, lease.job_id, status, result=summary, error=error)
             return status

@@ -1,6 +1,12 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
 from impulator.pipeline._analyze import analyze, probe, read_query
+from impulator.pipeline._options import (
+    ANALYZE_OPTIONS,
+    MAX_SIMILARITY,
+    MIN_SIMILARITY,
+    AnalyzeOptions,
+)
 from impulator.pipeline._report import (
     PROTOTYPE_COLUMNS,
     RESULT_COLUMNS,
@@ -13,8 +19,12 @@ from impulator.pipeline._report import (
 )
 
 __all__ = [
+    "ANALYZE_OPTIONS",
+    "MAX_SIMILARITY",
+    "MIN_SIMILARITY",
     "PROTOTYPE_COLUMNS",
     "RESULT_COLUMNS",
+    "AnalyzeOptions",
     "Report",
     "analyze",
     "best_class",

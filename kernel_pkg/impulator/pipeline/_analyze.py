@@ -6,14 +6,14 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import rdkit
 
-from impulator._errors import InvalidStructure, SourceError, UnknownCompound
+from impulator._errors import InvalidInput, InvalidStructure, SourceError, UnknownCompound
 from impulator._version import __version__
 from impulator.chem import (
     DESCRIPTOR_RULE,
@@ -23,6 +23,7 @@ from impulator.chem import (
     interference_flags,
     standardize,
 )
+from impulator.pipeline._options import AnalyzeOptions, check_similarity
 from impulator.pipeline._report import RESULT_COLUMNS, Report
 from impulator.science import (
     DEFAULT_ACTIVITY_TYPES,
@@ -31,7 +32,6 @@ from impulator.science import (
     CurationMode,
     curate_activities,
     evaluate_cohort,
-    get_model,
     pdb_evidence,
 )
 from impulator.sources import (
@@ -61,6 +61,7 @@ def analyze(
     model: str = DEFAULT_MODEL,
     curation: CurationMode = "curated",
     pdb: bool = True,
+    options: AnalyzeOptions | Mapping[str, Any] | None = None,
     source: BioactivitySource | None = None,
     pdb_source: PdbSource | None = None,
     progress: Progress | None = None,
@@ -76,7 +77,13 @@ def analyze(
     Descriptors, flags and PDB evidence are computed once per unique structure and kept for
     later analyses in the same process.
 
+    The options (``similarity`` to ``pdb``) may instead come as one :class:`AnalyzeOptions`
+    (or a mapping of them, as a batch job stores them) in ``options``; they are checked
+    before any work.
+
     Raises:
+        ValueError: an option out of range (the message names it and what it accepts).
+        TypeError: ``options`` together with a keyword option set to something else.
         InvalidStructure: the query is neither a readable structure nor a known name.
         UnknownCompound: an identifier (ChEMBL id, InChIKey) the source does not know.
         SourceUnavailable: the bioactivity source cannot be reached.
@@ -87,10 +94,20 @@ def analyze(
         >>> report.rows[["molecule_chembl_id", "target_chembl_id", "pactivity"]].head(1)
         ... # doctest: +SKIP
     """
-    if not 0.40 <= similarity <= 1.0:
-        raise ValueError(f"similarity must be between 0.40 and 1.00, not {similarity}")
-    types = tuple(activity_types) if activity_types is not None else None
-    get_model(model)  # fail before any work on an unknown model
+    chosen = AnalyzeOptions.combine(
+        options,
+        {
+            "similarity": similarity,
+            "top_k": top_k,
+            "activity_types": activity_types,
+            "model": model,
+            "curation": curation,
+            "pdb": pdb,
+        },
+    )
+    similarity, top_k, model, pdb = chosen.similarity, chosen.top_k, chosen.model, chosen.pdb
+    curation = chosen.curation
+    types = tuple(chosen.activity_types) if chosen.activity_types is not None else None
     started = time.perf_counter()
     step = _stepper(progress)
     source = source or open_source(progress=progress)
@@ -348,10 +365,11 @@ def probe(
     Example:
         >>> probe("  ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     if not query.strip():
-        raise ValueError("type a SMILES, ChEMBL id or compound name first")
+        raise InvalidInput("type a SMILES, ChEMBL id or compound name first")
+    similarity = check_similarity(similarity)  # the range analyze accepts
     source = source or open_source()
     structure, _record = read_query(query.strip(), source)
     ladder = {round(t / 10, 2) for t in range(4, 11)} | {round(float(similarity), 2)}

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.chem import FLAG_NAMES, Structure
 
 __all__ = [
@@ -197,7 +198,7 @@ class Report:
         Modulus_SEI_BEI, OQPLA_Final_Score or IMP_Final_Score, ...) for old spreadsheets.
         """
         if flavour not in ("impulator", "prototype"):
-            raise ValueError(f"flavour must be 'impulator' or 'prototype', not {flavour!r}")
+            raise InvalidInput(f"flavour must be 'impulator' or 'prototype', not {flavour!r}")
         out = Path(path)
         table = self.prototype_table() if flavour == "prototype" else self.rows
         table.to_csv(out, index=False, encoding="utf-8-sig")

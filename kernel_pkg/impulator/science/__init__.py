@@ -35,9 +35,11 @@ from impulator.science._planes import (
 )
 from impulator.science._scoring import (
     BANDS,
+    CLASS_COLOURS,
     COMPONENTS,
     DEFAULT_MODEL,
     MODELS,
+    STRONG_CLASSES,
     ScoringModel,
     angle_score,
     classify,
@@ -52,6 +54,7 @@ from impulator.science._scoring import (
 __all__ = [
     "ACTIVITY_COLUMNS",
     "BANDS",
+    "CLASS_COLOURS",
     "COHORT_METRICS",
     "COMPONENTS",
     "CURATION_MODES",
@@ -59,6 +62,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "INDEX_NAMES",
     "MODELS",
+    "STRONG_CLASSES",
     "UNIT_FACTORS",
     "Curation",
     "CurationMode",

@@ -10,6 +10,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.science._arrays import ArrayLike, FloatArray, as_float_array, ndim, unwrap
 
 __all__ = [
@@ -172,7 +173,7 @@ def curate_activities(
         ([7.5], [2], 1)
     """
     if mode not in CURATION_MODES:
-        raise ValueError(f"curation mode must be one of {CURATION_MODES}, not {mode!r}")
+        raise InvalidInput(f"curation mode must be one of {CURATION_MODES}, not {mode!r}")
     df = records.copy()
     for column in ACTIVITY_COLUMNS:
         if column not in df.columns:

@@ -15,14 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.science._arrays import ArrayLike, as_float_array, output_like, unwrap
 from impulator.science._planes import plane_geometry, zscores
 
 __all__ = [
     "BANDS",
+    "CLASS_COLOURS",
     "COMPONENTS",
     "DEFAULT_MODEL",
     "MODELS",
+    "STRONG_CLASSES",
     "ScoringModel",
     "angle_score",
     "classify",
@@ -38,14 +41,33 @@ __all__ = [
 COMPONENTS = ("efficiency", "angle", "distance", "pdb", "interference")
 _FLAGS = ("pains", "aggregator", "redox", "fluorescence", "thiol_reactive")
 
+#: Lower bound of the Strong IMP band: a best class from this band up counts as "a strong IMP
+#: or better" (the dashboards' headline count).
+STRONG_SCORE = 0.7
 #: Classification bands (left-inclusive lower bounds), their labels and priorities.
 BANDS: tuple[tuple[float, str, int], ...] = (
     (0.9, "Exceptional IMP", 1),
-    (0.7, "Strong IMP", 2),
+    (STRONG_SCORE, "Strong IMP", 2),
     (0.5, "Moderate IMP", 3),
     (0.3, "Weak IMP", 4),
 )
 NOT_IMP, NOT_IMP_PRIORITY, INVALID = "Not IMP", 5, "Invalid"
+#: The classes of the bands from ``STRONG_SCORE`` up, lowest band first.
+STRONG_CLASSES: tuple[str, ...] = tuple(
+    label for lower, label, _ in reversed(BANDS) if lower >= STRONG_SCORE
+)
+#: Colour (hex) of each class, best band first, then Not IMP and Invalid: the dashboards'
+#: badges and charts and the PDF reports all use these.
+CLASS_COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        "Exceptional IMP": "#6a1b9a",
+        "Strong IMP": "#1565c0",
+        "Moderate IMP": "#2a9d8f",
+        "Weak IMP": "#8d6e00",
+        NOT_IMP: "#6b7280",
+        INVALID: "#9e9e9e",
+    }
+)
 # Scores that are mathematically on a band edge must not fall below it by rounding.
 _BAND_EPS = 1e-12
 
@@ -145,7 +167,7 @@ def get_model(model: str | ScoringModel) -> ScoringModel:
     try:
         return MODELS[model]
     except KeyError:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown scoring model {model!r}; choose one of {', '.join(MODELS)}"
         ) from None
 

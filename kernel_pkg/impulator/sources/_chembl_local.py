@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from impulator._errors import SourceUnavailable, UnknownCompound
+from impulator._errors import InvalidInput, SourceUnavailable, UnknownCompound
 from impulator._urls import redact
 from impulator.chem import Structure
 from impulator.sources._base import (
@@ -216,7 +216,7 @@ class ChemblDatabase:
         """Fingerprint every structure of the database into an FPSim2 index."""
         target = Path(path) if path else self.index_path
         if target is None:
-            raise ValueError("give the index path")
+            raise InvalidInput("give the index path")
         with self._connect() as conn:
             rows = conn.execute(
                 sa.text(

@@ -39,7 +39,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pandas as pd
 import requests
 
-from impulator._errors import SourceError, SourceUnavailable, UnknownCompound
+from impulator._errors import InvalidInput, SourceError, SourceUnavailable, UnknownCompound
 from impulator.chem import Structure
 from impulator.config import Settings, get_settings
 from impulator.sources._base import (
@@ -106,7 +106,9 @@ class ChemblWebSource:
         max_pages: int = 200,
     ) -> None:
         if min(max_concurrency, max_pages, page_size) < 1 or max_retries < 0 or timeout <= 0:
-            raise ValueError("max_concurrency, page_size, max_pages >= 1, max_retries >= 0 needed")
+            raise InvalidInput(
+                "max_concurrency, page_size, max_pages >= 1, max_retries >= 0 needed"
+            )
         self.settings = settings or get_settings()
         self.base_url = base_url.rstrip("/")
         self.cache_dir = self.settings.web_cache_dir / CACHE_NAME
@@ -411,7 +413,7 @@ def _record(molecule: Json) -> CompoundRecord | None:
 
 def _percent(threshold: float) -> int:
     if not MIN_SIMILARITY - 1e-9 <= threshold <= 1.0 + 1e-9:
-        raise ValueError(
+        raise InvalidInput(
             f"similarity threshold {threshold} is outside 0.40-1.00: "
             "the ChEMBL web API does not search below 40%"
         )

@@ -74,7 +74,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from impulator._errors import SourceUnavailable
+from impulator._errors import InvalidInput, SourceUnavailable
 from impulator.sources._demo_inputs import (
     _ACE_DISTRIBUTION,
     _ACE_FILE,
@@ -192,7 +192,7 @@ def build_demo_database(
         ValueError: ``limit_per_target`` is negative.
     """
     if limit_per_target is not None and limit_per_target < 0:
-        raise ValueError(f"limit_per_target must be 0 or more, not {limit_per_target}")
+        raise InvalidInput(f"limit_per_target must be 0 or more, not {limit_per_target}")
     started = time.perf_counter()
     report = progress or _no_progress
     path = Path(path)

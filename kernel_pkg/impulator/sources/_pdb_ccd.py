@@ -29,7 +29,7 @@ import numpy as np
 from rdkit import Chem, rdBase
 from rdkit.Geometry import Point3D
 
-from impulator._errors import InvalidStructure, SourceUnavailable
+from impulator._errors import InvalidInput, InvalidStructure, SourceUnavailable
 from impulator.chem import Structure, standardize
 from impulator.sources._base import PdbEntry, PdbLookup
 
@@ -218,7 +218,7 @@ class CcdPdbSource:
 
     def __init__(self, match: MatchMode = "inchikey") -> None:
         if match not in ("inchikey", "connectivity"):
-            raise ValueError(f"match must be 'inchikey' or 'connectivity', not {match!r}")
+            raise InvalidInput(f"match must be 'inchikey' or 'connectivity', not {match!r}")
         self.match: MatchMode = match
         self.name = f"wwPDB CCD (biotite {version('biotite')})"
 

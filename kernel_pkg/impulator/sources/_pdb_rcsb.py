@@ -29,7 +29,7 @@ import httpx
 from rdkit import DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from impulator._errors import SourceError, SourceUnavailable
+from impulator._errors import InvalidInput, SourceError, SourceUnavailable
 from impulator._version import __version__
 from impulator.chem import Structure, standardize
 from impulator.sources._base import PdbEntry, PdbLookup
@@ -96,9 +96,9 @@ class RcsbWebSource:
         batch_size: int = 200,
     ) -> None:
         if mode not in ("exact", "similarity"):
-            raise ValueError(f"mode must be 'exact' or 'similarity', not {mode!r}")
+            raise InvalidInput(f"mode must be 'exact' or 'similarity', not {mode!r}")
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"similarity threshold must be in (0, 1], not {threshold}")
+            raise InvalidInput(f"similarity threshold must be in (0, 1], not {threshold}")
         self.mode = mode
         self.threshold = threshold
         self.max_retries = max(0, int(max_retries))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from impulator._errors import SourceUnavailable
+from impulator._errors import InvalidInput, SourceUnavailable
 from impulator.chem import Structure
 
 __all__ = ["FINGERPRINT", "FP_PARAMS", "FP_TYPE", "SimilarityIndex", "build_index", "load_index"]
@@ -73,7 +73,7 @@ class SimilarityIndex:
     ) -> list[tuple[int, float]]:
         """(id, similarity) of every fingerprint with Tanimoto >= threshold, best first."""
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"similarity threshold must be in (0, 1], not {threshold}")
+            raise InvalidInput(f"similarity threshold must be in (0, 1], not {threshold}")
         if top_k is not None:
             hits = self._engine.top_k(structure.smiles, k=int(top_k), threshold=threshold)
         else:

@@ -13,13 +13,14 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
     store.search(text)                                  -> DataFrame (name, id, InChIKey, SMARTS)
     store.delete(id); store.share(id, group); store.unshare(id, group)
     store.analytics()                                   -> dict of dashboard numbers
+    with store.acting_as(user): ...                     (services: every transaction as user)
 
 Example:
     >>> from impulator import store
     >>> store.head_revision()
-    '0004'
+    '0005'
     >>> sorted(store.Base.metadata.tables)[:3]
-    ['audit_log', 'compound_shares', 'compounds']
+    ['api_rate_counts', 'audit_log', 'compound_shares']
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from impulator.store._models import (
     JOB_STATUSES,
     ROLES,
     TENANT_TABLES,
+    ApiRateCount,
     AuditEntry,
     Base,
     Compound,
@@ -60,6 +62,7 @@ from impulator.store._models import (
     GroupMembership,
     InterferenceRecord,
     Job,
+    JobState,
     Organization,
     PdbEvidenceRecord,
     PublishedNotebook,
@@ -69,6 +72,7 @@ from impulator.store._models import (
 from impulator.store._provision import (
     GROUP_ROLES,
     check_role_name,
+    provision_api,
     provision_runner,
     provision_user,
     scram_verifier,
@@ -83,7 +87,7 @@ from impulator.store._query import (
 )
 from impulator.store._save import save, save_report
 from impulator.store._search import search
-from impulator.store._session import Tx, connect, engine_for, transaction
+from impulator.store._session import Tx, acting_as, connect, engine_for, transaction
 from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
@@ -99,6 +103,7 @@ __all__ = [
     "TARGET_COLUMNS",
     "TENANT_TABLES",
     "UNSCORED",
+    "ApiRateCount",
     "AuditEntry",
     "Base",
     "Compound",
@@ -111,6 +116,7 @@ __all__ = [
     "Identity",
     "InterferenceRecord",
     "Job",
+    "JobState",
     "Organization",
     "PdbEvidenceRecord",
     "PermissionDenied",
@@ -120,6 +126,7 @@ __all__ = [
     "StoredCompound",
     "Tx",
     "User",
+    "acting_as",
     "alembic_config",
     "analytics",
     "can_write",
@@ -136,6 +143,7 @@ __all__ = [
     "groups",
     "head_revision",
     "list_compounds",
+    "provision_api",
     "provision_runner",
     "provision_user",
     "redact",

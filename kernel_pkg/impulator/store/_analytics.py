@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from impulator.chem import FLAG_NAMES
+from impulator.science import STRONG_CLASSES
 from impulator.store._models import Compound, InterferenceRecord, ResultRow
 from impulator.store._session import transaction
 
@@ -26,8 +27,6 @@ __all__ = [
     "target_summary",
 ]
 
-#: Best classes counted as "strong IMPs or better".
-STRONG_CLASSES: tuple[str, ...] = ("Strong IMP", "Exceptional IMP")
 #: Bins of the score distribution: ten of width 0.1 over [0, 1] (both models score in [0, 1];
 #: the last bin includes 1.0).
 SCORE_BINS: tuple[tuple[float, float], ...] = tuple((i / 10, (i + 1) / 10) for i in range(10))

@@ -8,6 +8,7 @@ timezone-aware and default to the database clock.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "JOB_STATUSES",
     "ROLES",
     "TENANT_TABLES",
+    "ApiRateCount",
     "AuditEntry",
     "Base",
     "Compound",
@@ -28,6 +30,7 @@ __all__ = [
     "GroupMembership",
     "InterferenceRecord",
     "Job",
+    "JobState",
     "Organization",
     "PdbEvidenceRecord",
     "PublishedNotebook",
@@ -37,8 +40,37 @@ __all__ = [
 
 #: Platform roles (``users.role``).
 ROLES: tuple[str, ...] = ("chemist", "viewer", "instructor", "admin")
-#: Job life cycle (``jobs.status``).
-JOB_STATUSES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "cancelled")
+
+
+class JobState(enum.StrEnum):
+    """Where a job stands: the values are what ``jobs.status`` holds (and its check allows).
+
+    A member is a ``str``: it equals, and is written to the database as, its value.
+
+    Example:
+        >>> JobState("cancelled").finished, JobState.QUEUED == "queued", f"{JobState.FAILED}"
+        (True, True, 'failed')
+    """
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def running(self) -> bool:
+        """Waiting for a runner, or being worked on."""
+        return self in (JobState.QUEUED, JobState.PROCESSING)
+
+    @property
+    def finished(self) -> bool:
+        """At an end (completed, failed or cancelled): nothing more happens unless retried."""
+        return not self.running
+
+
+#: Job life cycle (``jobs.status``), in order.
+JOB_STATUSES: tuple[str, ...] = tuple(state.value for state in JobState)
 #: Tables whose rows belong to one user (``owner``).
 TENANT_TABLES: tuple[str, ...] = (
     "jobs",
@@ -157,7 +189,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = _owner()
     job_type: Mapped[str] = mapped_column(sa.Text, server_default="analysis")
-    status: Mapped[str] = mapped_column(sa.Text, server_default="queued")
+    status: Mapped[str] = mapped_column(sa.Text, server_default=JobState.QUEUED.value)
     priority: Mapped[int] = mapped_column(server_default="5")
     progress: Mapped[int] = mapped_column(server_default="0")
     current_step: Mapped[str | None] = mapped_column(sa.Text)
@@ -330,3 +362,15 @@ class PublishedNotebook(Base):
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     owner: Mapped[str] = _owner()
     created_at: Mapped[datetime] = _created()
+
+
+class ApiRateCount(Base):
+    """How many requests of kind ``bucket`` (``submit`` or ``read``) user ``user_name`` made
+    to the REST API in the minute starting at ``window_start`` (migration 0005). Written by
+    the API's own database login only; users have no privilege on it."""
+
+    __tablename__ = "api_rate_counts"
+    user_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    bucket: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False)

@@ -31,12 +31,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput
 from impulator.store._migrate import _engine, database_url
 from impulator.store._models import ROLES
 
 __all__ = [
     "GROUP_ROLES",
     "check_role_name",
+    "provision_api",
     "provision_runner",
     "provision_user",
     "scram_verifier",
@@ -52,6 +54,7 @@ GROUP_ROLES: dict[str, tuple[str, ...]] = {
 _ALL_GROUP_ROLES = ("impulator_user", "impulator_writer", "impulator_admin")
 _MANAGED = "impulator platform user"
 _MANAGED_RUNNER = "impulator job runner"
+_MANAGED_API = "impulator rest api"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,62}$")
 _RESERVED = re.compile(r"^(pg_|impulator_|postgres$|public$|current_|session_user$|none$)", re.I)
 
@@ -62,18 +65,20 @@ def check_role_name(name: str) -> str:
     Example:
         >>> check_role_name("alice.smith@lab")
         'alice.smith@lab'
-        >>> check_role_name("pg_monitor")
+        >>> check_role_name("pg_monitor")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: 'pg_monitor' is reserved for the database itself; choose another user name
+        impulator._errors.InvalidInput: 'pg_monitor' is reserved for the database itself; ...
     """
     if not _NAME.match(name) or len(name.encode()) > 63:
-        raise ValueError(
+        raise InvalidInput(
             f"{name!r} cannot be a database role: use 1-63 letters, digits and . _ @ + - "
             "starting with a letter or digit"
         )
     if _RESERVED.match(name):
-        raise ValueError(f"{name!r} is reserved for the database itself; choose another user name")
+        raise InvalidInput(
+            f"{name!r} is reserved for the database itself; choose another user name"
+        )
     return name
 
 
@@ -100,7 +105,7 @@ def _postgres_engine(url: str | None) -> sa.Engine:
     engine = _engine(url or database_url())
     if engine.dialect.name != "postgresql":
         engine.dispose()
-        raise ValueError(
+        raise InvalidInput(
             "per-user database roles exist only on PostgreSQL; the embedded SQLite database "
             "has one user (its file's owner)"
         )
@@ -118,7 +123,7 @@ def _set_login(conn: sa.Connection, name: str, comment: str, options: str) -> st
         {"name": name},
     ).first()
     if existing is not None and (existing[0] or existing[1] != comment):
-        raise ValueError(
+        raise InvalidInput(
             f"a database role named {name!r} exists and was not created by impulator for this "
             "purpose; it is left alone: rename the user or drop that role"
         )
@@ -155,11 +160,12 @@ def provision_user(
 
     Returns the user's own connection URL (same host and database as ``url``, the
     administrator's connection; default ``IMPULATOR_DATABASE_URL``). Group memberships are set
-    to exactly ``groups`` (groups are created when missing). Job runners may act as the user.
+    to exactly ``groups`` (groups are created when missing). Job runners and the REST API may
+    act as the user.
     """
     check_role_name(name)
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise InvalidInput(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     groups = sorted(set(groups))
     engine = _postgres_engine(url)
     try:
@@ -168,7 +174,7 @@ def provision_user(
             password = _set_login(conn, name, _MANAGED, "INHERIT CONNECTION LIMIT 50")
             conn.exec_driver_sql(f"REVOKE {', '.join(_ALL_GROUP_ROLES)} FROM {quoted}")
             conn.exec_driver_sql(f"GRANT {', '.join(GROUP_ROLES[role])} TO {quoted}")
-            conn.exec_driver_sql(f"GRANT {quoted} TO impulator_runner")
+            conn.exec_driver_sql(f"GRANT {quoted} TO impulator_runner, impulator_api")
             conn.execute(
                 sa.text(
                     "INSERT INTO users (name, role, is_active) VALUES (:name, :role, true) "
@@ -221,6 +227,26 @@ def provision_runner(name: str, *, url: str | None = None) -> str:
             password = _set_login(conn, name, _MANAGED_RUNNER, "INHERIT")
             conn.exec_driver_sql(f"GRANT impulator_runner TO {quoted}")
             _audit(conn, "provision-runner", f"runner:{name}", "{}")
+        return _login_url(engine.url, name, password)
+    finally:
+        engine.dispose()
+
+
+def provision_api(name: str, *, url: str | None = None) -> str:
+    """Create or update the REST API's login role and rotate its password; returns its URL.
+
+    The API acts as the calling user in every request (``SET LOCAL ROLE``, see
+    :func:`impulator.store.acting_as`); acting as itself it sees no user's rows and only
+    counts requests for rate limits (``api_rate_counts``, migration 0005).
+    """
+    check_role_name(name)
+    engine = _postgres_engine(url)
+    try:
+        with engine.begin() as conn:
+            quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+            password = _set_login(conn, name, _MANAGED_API, "INHERIT")
+            conn.exec_driver_sql(f"GRANT impulator_api TO {quoted}")
+            _audit(conn, "provision-api", f"api:{name}", "{}")
         return _login_url(engine.url, name, password)
     finally:
         engine.dispose()

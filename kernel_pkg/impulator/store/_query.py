@@ -15,7 +15,7 @@ from typing import Any, cast
 import pandas as pd
 import sqlalchemy as sa
 
-from impulator._errors import CompoundNotFound
+from impulator._errors import CompoundNotFound, InvalidInput
 from impulator.store._columns import LIST_COLUMNS, aware, compounds_frame
 from impulator.store._models import (
     Compound,
@@ -180,7 +180,7 @@ def _order(sort: str) -> list[sa.ColumnElement[Any]]:
     key = sort[1:] if sort.startswith("-") else sort
     if key not in SORT_KEYS:
         allowed = ", ".join(SORT_KEYS)
-        raise ValueError(f"cannot sort by {sort!r}: use one of {allowed} (prefix - to reverse)")
+        raise InvalidInput(f"cannot sort by {sort!r}: use one of {allowed} (prefix - to reverse)")
     column = _c[key]
     first = column.desc() if sort.startswith("-") else column.asc()
     return [first.nulls_last(), _c.id.desc()]
@@ -190,7 +190,7 @@ def _conditions(tx: Tx, filter: Mapping[str, Any] | None, mine: bool) -> list[An
     f = dict(filter or {})
     unknown = sorted(set(f) - set(FILTERS))
     if unknown:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown filter {', '.join(map(repr, unknown))}: use {', '.join(FILTERS)}"
         )
     where: list[Any] = []
@@ -249,7 +249,7 @@ def list_compounds(
         (0, 0, ['id', 'name', 'owner'])
     """
     if page < 1 or limit < 1:
-        raise ValueError(f"page and limit must be at least 1, not {page} and {limit}")
+        raise InvalidInput(f"page and limit must be at least 1, not {page} and {limit}")
     order = _order(sort)
     with transaction(url, "list compounds") as tx:
         where = _conditions(tx, filter, mine)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput
 from impulator.chem import FLAG_NAMES, descriptors, interference_flags
 from impulator.pipeline import best_class, default_name
 from impulator.pipeline import json_ready as _plain
@@ -107,7 +108,7 @@ def save_report(
 ) -> SaveResult:
     """:func:`save`, also saying whether the compound was inserted, replaced or skipped."""
     if on_duplicate not in ON_DUPLICATE:
-        raise ValueError(
+        raise InvalidInput(
             f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}, not {on_duplicate!r}"
         )
     values = compound_values(report, name)

@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from rdkit import Chem, rdBase
 
+from impulator._errors import InvalidInput
 from impulator.store._columns import LIST_COLUMNS, compounds_frame
 from impulator.store._models import Compound, ResultRow
 from impulator.store._session import Tx, transaction
@@ -76,7 +77,7 @@ def text_conditions(
     """WHERE conditions for ``text``, one per path (see the module's table), and a note."""
     text = text.strip()
     if not text:
-        raise ValueError("search text is empty: give a name, ChEMBL id, InChIKey or SMARTS")
+        raise InvalidInput("search text is empty: give a name, ChEMBL id, InChIKey or SMARTS")
     parts: dict[str, Any] = {}
     note = None
     for path in search_paths(text):
@@ -144,7 +145,7 @@ def search(text: str, limit: int = 50, url: str | None = None) -> pd.DataFrame:
         True
     """
     if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}")
+        raise InvalidInput(f"limit must be at least 1, not {limit}")
     with transaction(url, "search compounds") as tx:
         conditions, note = text_conditions(tx, text, limit)
         flags = [sa.case((c, 1), else_=0).label(f"by_{p}") for p, c in conditions.items()]

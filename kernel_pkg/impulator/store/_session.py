@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from impulator._errors import PermissionDenied, StoreUnavailable
 from impulator._urls import redact
 from impulator.store._migrate import alembic_config, database_url
 
-__all__ = ["Tx", "connect", "dispose", "engine_for", "local_user", "transaction"]
+__all__ = ["Tx", "acting_as", "connect", "dispose", "engine_for", "local_user", "transaction"]
 
 #: Engines kept open at once (least recently used ones are closed beyond this).
 ENGINE_LIMIT = 8
@@ -44,6 +45,7 @@ ENGINE_LIMIT = 8
 _engines: OrderedDict[str, sa.Engine] = OrderedDict()
 _ready: set[str] = set()
 _lock = threading.RLock()
+_acting_as: ContextVar[str | None] = ContextVar("impulator_acting_as", default=None)
 
 
 def local_user() -> str:
@@ -212,8 +214,60 @@ def transaction(
         with engine.begin() as conn:
             if write and conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            user = _acting_as.get()
+            if user is not None and conn.dialect.name == "postgresql":
+                _set_role(conn, user)
             holder.append(Tx(conn, url))
             yield holder[0]
+
+
+@contextmanager
+def acting_as(user: str) -> Iterator[None]:
+    """Every transaction opened in this block (in this thread or task) acts as ``user``.
+
+    For services that log in with their own PostgreSQL role and serve many users, as the
+    REST API does: each transaction starts with ``SET LOCAL ROLE user``, so row-level
+    security decides what it sees and rows are written as ``user``. The service's login must
+    be allowed to become ``user`` (``provision_api`` and ``provision_user`` arrange that).
+    A user with no database role is :class:`PermissionDenied` saying how to get one. On
+    SQLite (one user, no roles) it changes nothing.
+
+    Example:
+        >>> with acting_as("alice"):
+        ...     pass
+    """
+    token = _acting_as.set(user)
+    try:
+        yield
+    finally:
+        _acting_as.reset(token)
+
+
+def _set_role(conn: sa.Connection, user: str) -> None:
+    from impulator.store._provision import check_role_name
+
+    try:
+        check_role_name(user)  # never a group role or the database's own
+    except ValueError as exc:
+        raise PermissionDenied(f"cannot act as {user!r} in the results database: {exc}") from exc
+    quoted = conn.dialect.identifier_preparer.quote_identifier(user)
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(f"SET LOCAL ROLE {quoted}")
+    except sa.exc.DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == "22023":  # the role does not exist
+            raise PermissionDenied(
+                f"{user} has no account in the results database yet: log in to the hub and "
+                "start your server once (that creates it), or ask an administrator"
+            ) from exc
+        if state == "42501":
+            login = conn.engine.url.username
+            raise PermissionDenied(
+                f"{login} may not act as {user} in the results database: an administrator "
+                "should run 'impulator db upgrade' and restart the hub (that grants it)"
+            ) from exc
+        raise
 
 
 @contextmanager

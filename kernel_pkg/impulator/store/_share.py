@@ -12,7 +12,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from impulator._errors import CompoundNotFound, PermissionDenied
+from impulator._errors import CompoundNotFound, InvalidInput, PermissionDenied
 from impulator.store._models import AuditEntry, Compound, CompoundShare, Group
 from impulator.store._session import Tx, transaction
 
@@ -94,7 +94,7 @@ def delete(compound_id: int, url: str | None = None) -> None:
 def _group_id(tx: Tx, group: str) -> int:
     found = tx.conn.execute(sa.select(_groups.c.id).where(_groups.c.name == group)).scalar()
     if found is None:
-        raise ValueError(f"no group named {group!r}: an administrator creates groups")
+        raise InvalidInput(f"no group named {group!r}: an administrator creates groups")
     return int(found)
 
 

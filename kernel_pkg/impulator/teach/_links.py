@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from impulator._errors import InvalidInput
+
 __all__ = ["gitpuller_link"]
 
 
@@ -18,7 +20,7 @@ def gitpuller_link(
         'https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Forg%2Fcourse&branch=main&urlpath=lab%2Ftree%2Fcourse%2Funit1.ipynb'
     """
     if not repo.strip():
-        raise ValueError("give the course's git repository URL (--repo)")
+        raise InvalidInput("give the course's git repository URL (--repo)")
     folder = repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
     target = f"{folder}/{path}" if path else folder
     query = urlencode({"repo": repo, "branch": branch, "urlpath": f"{app}/tree/{target}"})

@@ -8,7 +8,7 @@ from typing import cast
 
 import sqlalchemy as sa
 
-from impulator._errors import PermissionDenied
+from impulator._errors import InvalidInput, PermissionDenied
 from impulator.store import Group, PublishedNotebook, Tx, User, transaction
 from impulator.teach._files import digest
 
@@ -37,7 +37,7 @@ def _files(path: Path) -> dict[str, bytes]:
     if path.is_file():
         return {path.name: path.read_bytes()}
     if not path.is_dir():
-        raise ValueError(f"nothing to publish at {path}: no such notebook or folder")
+        raise InvalidInput(f"nothing to publish at {path}: no such notebook or folder")
     found = {
         f.relative_to(path.parent).as_posix(): f.read_bytes()
         for f in sorted(path.rglob("*"))
@@ -45,7 +45,7 @@ def _files(path: Path) -> dict[str, bytes]:
         and not any(part in _SKIPPED or part.startswith(".") for part in f.relative_to(path).parts)
     }
     if not found:
-        raise ValueError(f"nothing to publish in {path}: the folder holds no files")
+        raise InvalidInput(f"nothing to publish in {path}: the folder holds no files")
     return found
 
 
@@ -78,7 +78,7 @@ def publish(path: str | Path, group: str, *, url: str | None = None) -> list[Pub
         _check_publisher(tx)
         group_id = tx.conn.execute(sa.select(_groups.c.id).where(_groups.c.name == group)).scalar()
         if group_id is None:
-            raise ValueError(f"no group named {group!r}: an administrator creates groups")
+            raise InvalidInput(f"no group named {group!r}: an administrator creates groups")
         for rel, data in files.items():
             latest = tx.conn.execute(
                 sa.select(_notebooks.c.version, _notebooks.c.sha256)

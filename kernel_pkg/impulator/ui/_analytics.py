@@ -11,7 +11,6 @@ CDN, and the page does not send plotly.js through the kernel once per figure).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,8 +28,7 @@ from impulator.store import (
     target_summary,
 )
 from impulator.ui import _theme as theme
-from impulator.ui._home import describe_error
-from impulator.ui._pagekit import title
+from impulator.ui._pagekit import guarded, run_guarded, title
 
 __all__ = [
     "FIGURES",
@@ -45,8 +43,6 @@ __all__ = [
     "summarize_analytics",
     "target_summary",
 ]
-
-_log = logging.getLogger(__name__)
 
 #: The figures of :func:`analytics_figures`, in page order.
 FIGURES: tuple[str, ...] = ("scores", "classes", "flags", "trends")
@@ -226,7 +222,9 @@ class AnalyticsPage:
         self.charts.add_class("impulator-analytics-charts")
         self.targets = w.HTML()
         self.targets.add_class("impulator-analytics-targets")
-        self.refresh_button.on_click(self._on_refresh)
+        self.refresh_button.on_click(
+            guarded(self.refresh, self.error, "refreshing the Analytics page")
+        )
         self.widget = theme.page_frame(
             "Analytics",
             w.HBox([self.refresh_button, self.refreshed, self.error]),
@@ -241,12 +239,11 @@ class AnalyticsPage:
     def refresh(self) -> None:
         """Read the numbers again and redraw (errors are shown on the page, never raised)."""
         self.refreshed.value = theme.status_html("Computing…", "busy")
-        try:
-            summary = summarize_analytics(self.url)
-        except Exception as exc:
-            _log.warning("the Analytics page could not read its numbers", exc_info=True)
+        summary = run_guarded(
+            lambda: summarize_analytics(self.url), self.error, "reading the Analytics numbers"
+        )
+        if summary is None:
             self.refreshed.value = ""
-            self.error.value = theme.status_html(describe_error(exc), "error")
             return
         self.error.value = ""
         self.summary = summary
@@ -292,12 +289,6 @@ class AnalyticsPage:
         self.targets.value = theme.html_table(
             s.targets, _TARGET_TABLE, empty="No scored rows yet: analyse compounds first."
         )
-
-    def _on_refresh(self, _button: Any = None) -> None:
-        try:
-            self.refresh()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("refreshing the Analytics page failed")
 
 
 def show_analytics(url: str | None = None) -> Any:

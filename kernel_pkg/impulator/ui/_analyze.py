@@ -8,20 +8,17 @@ how many neighbours each similarity threshold would give before anything is scor
 from __future__ import annotations
 
 import html
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from impulator import pipeline, store
-from impulator._errors import PermissionDenied, SourceError, StoreUnavailable
 from impulator.chem import depict_svg
 from impulator.science import DEFAULT_ACTIVITY_TYPES, DEFAULT_MODEL, MODELS
 from impulator.ui import _theme as theme
 from impulator.ui._analyze_view import AnalyzeView
-from impulator.ui._home import describe_error
-from impulator.ui._pagekit import can_write
+from impulator.ui._pagekit import can_write, guarded, run_guarded
 
 __all__ = [
     "DUPLICATE_CHOICES",
@@ -32,8 +29,6 @@ __all__ = [
     "probe_availability",
     "show_analyze",
 ]
-
-_log = logging.getLogger(__name__)
 
 #: What Save does with a compound stored before with the same settings: (label, value).
 DUPLICATE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -123,7 +118,7 @@ def probe_availability(query: str, similarity: float = 0.90) -> dict[float, int]
     Example:
         >>> probe_availability("  ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     return pipeline.probe(query, similarity)
 
@@ -174,10 +169,12 @@ class AnalyzePage(AnalyzeView):
         if not self.writable:
             self.save_box.layout.display = "none"
             self.readonly_note.layout.display = None
-        self.query.observe(self._on_typed, names="value")
-        self.probe_button.on_click(lambda _b: self._safely(self.probe))
-        self.run_button.on_click(lambda _b: self._safely(self.run))
-        self.save_button.on_click(lambda _b: self._safely(self.save))
+        self.query.observe(
+            guarded(self._on_typed, self.validation, "checking the query"), names="value"
+        )
+        self.probe_button.on_click(guarded(self.probe, self.probe_status, "the availability probe"))
+        self.run_button.on_click(guarded(self.run, self.run_status, "the analysis"))
+        self.save_button.on_click(guarded(self.save, self.save_status, "saving the analysis"))
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -193,25 +190,26 @@ class AnalyzePage(AnalyzeView):
         self.probe_button.disabled = not checked.valid
         return checked
 
-    def options(self) -> dict[str, Any]:
-        """The analysis options chosen on the page (keyword arguments of ``analyze``)."""
-        return {
-            "similarity": round(float(self.similarity.value), 2),
-            "activity_types": list(self.activity_types.value) or None,
-            "model": str(self.model.value),
-            "pdb": bool(self.pdb.value),
-        }
+    def options(self) -> pipeline.AnalyzeOptions:
+        """The analysis options chosen on the page (ValueError when one is out of range)."""
+        return pipeline.AnalyzeOptions(
+            similarity=round(float(self.similarity.value), 2),
+            activity_types=list(self.activity_types.value) or None,
+            model=str(self.model.value),
+            pdb=bool(self.pdb.value),
+        )
 
     def probe(self) -> dict[float, int] | None:
         """Count neighbours per threshold for the query; show them as a small table."""
         if not self.check().valid:
             return None
         self.probe_status.value = theme.status_html("Counting neighbours…", "busy")
-        try:
-            counts = probe_availability(self.query.value, self.similarity.value)
-        except Exception as exc:
-            self._log_unexpected(exc)
-            self.probe_status.value = theme.status_html(describe_error(exc), "error")
+        counts = run_guarded(
+            lambda: probe_availability(self.query.value, self.similarity.value),
+            self.probe_status,
+            "the availability probe",
+        )
+        if counts is None:
             return None
         self.probe_status.value = ""
         self.availability.value = self._availability_html(counts, self.similarity.value)
@@ -236,13 +234,15 @@ class AnalyzePage(AnalyzeView):
             self.step.value = theme.status_html(f"step {done + 1} of {total}: {name}", "busy")
 
         try:
-            report = analyze(text, progress=step, **self.options())
-        except Exception as exc:
-            self._log_unexpected(exc)
-            self.run_status.value = theme.status_html(describe_error(exc), "error")
-            return None
+            report = run_guarded(
+                lambda: analyze(text, progress=step, options=self.options()),
+                self.run_status,
+                f"the analysis of {text!r}",
+            )
         finally:
             self._busy(False)
+        if report is None:
+            return None
         self.progress.value = self.progress.max
         self.step.value = ""
         seconds = report.summary.get("seconds")
@@ -259,19 +259,18 @@ class AnalyzePage(AnalyzeView):
             return None
         self.save_button.disabled = True
         self.save_status.value = theme.status_html("Saving…", "busy")
+        name, duplicates = self.name.value.strip() or None, str(self.duplicates.value)
+        report = self.report
         try:
-            saved = store.save_report(
-                self.report,
-                self.name.value.strip() or None,
-                str(self.duplicates.value),
-                url=self.url,
+            saved = run_guarded(
+                lambda: store.save_report(report, name, duplicates, url=self.url),
+                self.save_status,
+                "saving the analysis",
             )
-        except Exception as exc:
-            self._log_unexpected(exc)
-            self.save_status.value = theme.status_html(describe_error(exc), "error")
-            return None
         finally:
             self.save_button.disabled = False
+        if saved is None:
+            return None
         said = {
             "inserted": "Saved",
             "replaced": "Replaced the stored compound:",
@@ -369,23 +368,9 @@ class AnalyzePage(AnalyzeView):
         if on:
             self.progress.value = 0
 
-    def _on_typed(self, _change: Any = None) -> None:
-        try:
-            self.check()
-            self.availability.value = ""
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("checking the query failed")
-
-    def _safely(self, action: Any) -> None:
-        try:
-            action()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("an Analyze action failed")
-
-    @staticmethod
-    def _log_unexpected(exc: BaseException) -> None:
-        if not isinstance(exc, ValueError | SourceError | PermissionDenied | StoreUnavailable):
-            _log.error("an Analyze action failed", exc_info=exc)
+    def _on_typed(self) -> None:
+        self.check()
+        self.availability.value = ""
 
 
 def show_analyze(url: str | None = None) -> Any:

@@ -5,7 +5,6 @@ with their progress when the page is opened again).
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,16 @@ import pandas as pd
 from impulator import jobs
 from impulator.batch import BatchInput, Upload, read_batch, read_upload
 from impulator.config import get_settings
+from impulator.pipeline import AnalyzeOptions
 from impulator.science import DEFAULT_MODEL, MODELS
+from impulator.store import JobState
 from impulator.ui import _theme as theme
 from impulator.ui._batch_view import NO_NAME, BatchView
-from impulator.ui._home import RUNNING_STATUSES, describe_error
+from impulator.ui._home import RUNNING_STATUSES
 from impulator.ui._jobs import job_states, job_table_html
-from impulator.ui._pagekit import Poller, can_write
+from impulator.ui._pagekit import Poller, can_write, guarded, run_guarded
 
 __all__ = ["BatchPage", "show_batch", "size_words"]
-
-_log = logging.getLogger(__name__)
 
 
 def size_words(count: int) -> str:
@@ -59,11 +58,15 @@ class BatchPage(BatchView):
             self.submit_box.layout.display = "none"
             self.readonly_note.layout.display = None
         self._mapping = False  # the dropdowns are being filled: no validation meanwhile
-        self.upload.observe(lambda _c: self._safely(self._on_upload), names="value")
-        self.column.observe(lambda _c: self._on_mapping(), names="value")
-        self.name_column.observe(lambda _c: self._on_mapping(), names="value")
-        self.submit_button.on_click(lambda _b: self._safely(self.submit))
-        self.refresh_button.on_click(lambda _b: self._safely(self.refresh_jobs))
+        self.upload.observe(
+            guarded(self._on_upload, self.file_status, "reading an upload"), names="value"
+        )
+        self.column.observe(guarded(self._on_mapping, self.report, "validating"), names="value")
+        self.name_column.observe(
+            guarded(self._on_mapping, self.report, "validating"), names="value"
+        )
+        self.submit_button.on_click(guarded(self.submit, self.submit_status, "submitting a batch"))
+        self.refresh_button.on_click(guarded(self.refresh_jobs, self.jobs, "reading the jobs"))
         self.refresh_jobs()
 
     # -- reading the file ------------------------------------------------------------------
@@ -81,10 +84,10 @@ class BatchPage(BatchView):
                 "error",
             )
             return None
-        try:
-            upload = read_upload(filename, data)
-        except Exception as exc:
-            self.file_status.value = theme.status_html(describe_error(exc), "error")
+        upload = run_guarded(
+            lambda: read_upload(filename, data), self.file_status, f"reading {filename}"
+        )
+        if upload is None:
             return None
         self.data = data
         self.file_status.value = theme.status_html(
@@ -105,13 +108,15 @@ class BatchPage(BatchView):
         self.batch = None
         self.submit_button.disabled = True
         self.report.value = theme.status_html("Validating every row…", "busy")
-        try:
-            column, name_column = self._columns()
-            batch = read_batch(
-                self.data, filename=self.filename, column=column, name_column=name_column
-            )
-        except Exception as exc:
-            self.report.value = theme.status_html(describe_error(exc), "error")
+        data, (column, name_column) = self.data, self._columns()
+        batch = run_guarded(
+            lambda: read_batch(
+                data, filename=self.filename, column=column, name_column=name_column
+            ),
+            self.report,
+            f"validating {self.filename}",
+        )
+        if batch is None:
             return None
         self.batch = batch
         self._set_mapping(batch.columns)
@@ -149,23 +154,29 @@ class BatchPage(BatchView):
         self.submit_status.value = theme.status_html(
             f"Submitting {len(self.batch.rows)} compounds…", "busy"
         )
-        try:
+        data, source = self.data, self.batch.source
+
+        def queue() -> jobs.Job:
             with tempfile.TemporaryDirectory(prefix="impulator-upload-") as folder:
-                path = Path(folder) / Path(self.filename).name  # the job keeps the file's name
-                path.write_bytes(self.data)
+                # The job keeps the file's name: its last part only (read_batch's source).
+                path = Path(folder) / source
+                path.write_bytes(data)
                 column, name_column = self._columns()
-                job = jobs.submit(
+                return jobs.submit(
                     path,
                     column=column,
                     name_column=name_column,
                     on_duplicate=str(self.duplicates.value),
                     url=self.url,
-                    similarity=round(float(self.similarity.value), 2),
-                    model=str(self.model.value),
-                    pdb=bool(self.pdb.value),
+                    options=AnalyzeOptions(
+                        similarity=round(float(self.similarity.value), 2),
+                        model=str(self.model.value),
+                        pdb=bool(self.pdb.value),
+                    ),
                 )
-        except Exception as exc:
-            self.submit_status.value = theme.status_html(describe_error(exc), "error")
+
+        job = run_guarded(queue, self.submit_status, f"submitting {self.filename}")
+        if job is None:
             self.submit_button.disabled = False
             return None
         self.job = job
@@ -183,17 +194,15 @@ class BatchPage(BatchView):
         whether to go on (a job is still queued or processing)."""
         running = self.refresh_jobs()
         if self.job is not None:
-            try:
-                state = self.job.status()
-            except Exception as exc:
-                self.job_status.value = theme.status_html(describe_error(exc), "error")
+            state = run_guarded(self.job.status, self.job_status, f"following job {self.job.id}")
+            if state is None:
                 return running
             done = state.stored + state.failed + state.invalid + state.cancelled
             self.progress.max = max(state.total, 1)
             self.progress.value = min(done, self.progress.max)
             self.progress.layout.visibility = "visible"
             step = state.current_step or state.status
-            kind = {"completed": "ok", "failed": "error"}.get(state.status, "busy")
+            kind = {JobState.COMPLETED: "ok", JobState.FAILED: "error"}.get(state.status, "busy")
             self.job_status.value = theme.status_html(
                 f"Job {state.id} {state.status}: {done}/{state.total} rows done ({step}); "
                 f"{state.stored} stored, {state.failed} failed, {state.invalid} invalid.",
@@ -207,10 +216,8 @@ class BatchPage(BatchView):
     def refresh_jobs(self) -> bool:
         """Show my recent batches; returns whether any is still queued or processing (and
         keeps the live update going while so)."""
-        try:
-            states = job_states(self.url, limit=10)
-        except Exception as exc:
-            self.jobs.value = theme.status_html(describe_error(exc), "error")
+        states = run_guarded(lambda: job_states(self.url, limit=10), self.jobs, "reading the jobs")
+        if states is None:
             return False
         self.jobs.value = job_table_html(states, empty="No batch jobs yet.")
         running = bool(states["status"].isin(RUNNING_STATUSES).any())
@@ -275,15 +282,8 @@ class BatchPage(BatchView):
         return str(self.column.value or "") or None, str(self.name_column.value or "") or None
 
     def _on_mapping(self) -> None:
-        if self._mapping:
-            return
-        self._safely(self.validate)
-
-    def _safely(self, action: Any) -> None:
-        try:
-            action()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("a Batch page action failed")
+        if not self._mapping:
+            self.validate()
 
 
 def show_batch(url: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from impulator.pipeline import MAX_SIMILARITY, MIN_SIMILARITY, AnalyzeOptions
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import title
 
@@ -70,9 +71,9 @@ class BatchView:
         self.report = _classed(w.HTML(), p + "report")
         self.similarity = _classed(
             w.FloatSlider(
-                value=0.90,
-                min=0.40,
-                max=1.00,
+                value=AnalyzeOptions.similarity,
+                min=MIN_SIMILARITY,
+                max=MAX_SIMILARITY,
                 step=0.05,
                 readout_format=".2f",
                 description="Similarity ≥",

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 
 from impulator import store
-from impulator._errors import CompoundNotFound
+from impulator._errors import CompoundNotFound, InvalidInput, describe_error
 from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._compound_parts import (
@@ -32,7 +32,7 @@ from impulator.ui._compound_parts import (
     outliers_html,
     pdb_html,
 )
-from impulator.ui._home import describe_error
+from impulator.ui._pagekit import guarded, run_guarded
 from impulator.ui._structure_view import drug_likeness_html, structure_3d_view
 
 __all__ = [
@@ -103,14 +103,14 @@ def compound_id_from_query(query_string: str | None) -> int | None:
         (12, None)
         >>> compound_id_from_query("id=abc")
         Traceback (most recent call last):
-        ValueError: 'abc' is not a compound id (ids are whole numbers, like 12)
+        impulator._errors.InvalidInput: 'abc' is not a compound id (ids are whole numbers, like 12)
     """
     values = parse_qs(query_string or "").get("id") or []
     if not values or not values[0].strip():
         return None
     text = values[0].strip()
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{text!r} is not a compound id (ids are whole numbers, like 12)")
+        raise InvalidInput(f"{text!r} is not a compound id (ids are whole numbers, like 12)")
     return int(text)
 
 
@@ -217,25 +217,28 @@ class CompoundPage:
                 raw=True,
             )
             return
+        compound_id = self.compound_id
+        compound = run_guarded(
+            lambda: self._read(compound_id), self._say, f"reading compound {compound_id}"
+        )
+        if compound is None:
+            return
+        self.compound = compound
+        # A drawing bug must not leave a blank page: it is said as one.
+        run_guarded(lambda: self._draw(compound), self._say, f"drawing compound {compound_id}")
+
+    def _read(self, compound_id: int) -> store.StoredCompound | None:
+        """The compound, or None when it is not found (the page then says where to look)."""
         try:
-            self.compound = store.get(self.compound_id, self.url)
+            return store.get(compound_id, self.url)
         except CompoundNotFound:
             self._say(
-                f"Compound {self.compound_id} was not found or not shared with you. Its owner "
+                f"Compound {compound_id} was not found or not shared with you. Its owner "
                 'can share it with your group; your own compounds are in the <a href="'
                 'Explorer.ipynb">Explorer</a>.',
                 raw=True,
             )
-            return
-        except Exception as exc:
-            _log.warning("cannot read compound %s", self.compound_id, exc_info=True)
-            self._say(describe_error(exc))
-            return
-        try:
-            self._draw(self.compound)
-        except Exception as exc:  # a drawing bug must not leave a blank page
-            _log.exception("cannot draw compound %s", self.compound_id)
-            self._say(describe_error(exc))
+            return None
 
     def _say(self, text: str, *, raw: bool = False) -> None:
         body = text if raw else html.escape(text)
@@ -273,10 +276,12 @@ class CompoundPage:
         self.next.add_class("impulator-compound-next")
         self.activities = w.HTML()
         self.activities.add_class("impulator-compound-activities")
-        self.sort.observe(self._on_sort, names="value")
-        self.previous.on_click(lambda _: self._turn(-1))
-        self.next.on_click(lambda _: self._turn(1))
-        self._on_sort({"new": self.sort.value})
+        self.sort.observe(
+            guarded(self._sort, self.activities, "sorting the activities"), names="value"
+        )
+        self.previous.on_click(guarded(lambda: self._turn(-1), self.activities, "paging"))
+        self.next.on_click(guarded(lambda: self._turn(1), self.activities, "paging"))
+        run_guarded(self._sort, self.activities, "sorting the activities")
 
         self.planes = PlanesPanel(self.rows, query_inchikey=c.inchikey, on_select=self.select)
         self.select(best_row(self.rows))
@@ -332,22 +337,14 @@ class CompoundPage:
         """Show the score breakdown of row ``row`` (position in the stored rows)."""
         self.breakdown.value = breakdown_html(self.rows, row)
 
-    def _on_sort(self, change: dict[str, Any]) -> None:
-        try:
-            self.sorted_rows = sort_activities(self.rows, str(change["new"]))
-            self.page = 1
-            self._show_page()
-        except Exception as exc:
-            _log.exception("cannot sort the activities")
-            self.activities.value = theme.status_html(describe_error(exc), "error")
+    def _sort(self) -> None:
+        self.sorted_rows = sort_activities(self.rows, str(self.sort.value))
+        self.page = 1
+        self._show_page()
 
     def _turn(self, step: int) -> None:
-        try:
-            self.page += step
-            self._show_page()
-        except Exception as exc:
-            _log.exception("cannot turn the page")
-            self.activities.value = theme.status_html(describe_error(exc), "error")
+        self.page += step
+        self._show_page()
 
     def _show_page(self) -> None:
         pages = max(1, -(-len(self.sorted_rows) // PAGE_SIZE))

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from impulator import store
 from impulator.ui import _theme as theme
 from impulator.ui._explorer_actions import SelectionActions
 from impulator.ui._explorer_data import (
@@ -29,8 +28,7 @@ from impulator.ui._explorer_data import (
     row_html,
 )
 from impulator.ui._explorer_filters import FilterControls
-from impulator.ui._home import describe_error
-from impulator.ui._pagekit import can_write, title
+from impulator.ui._pagekit import can_write, guarded, run_guarded, title
 
 __all__ = ["CSS", "ExplorerPage", "show_explorer"]
 
@@ -81,6 +79,9 @@ class ExplorerPage:
             widget.add_class(f"impulator-explorer-{name}")
             return widget
 
+        # Where the list's problems are said (the callbacks below report there).
+        self.list_status = css(w.HTML(), "status")
+
         # -- filters ---------------------------------------------------------------------
         self.filters = FilterControls()
         f = self.filters
@@ -95,8 +96,8 @@ class ExplorerPage:
         self.reset_button, self.filter_status = f.reset_button, f.filter_status
         for control in f.controls:
             control.observe(self._on_filter, names="value")
-        self.search_button.on_click(self._guard(lambda _b: self.go_to(1)))
-        self.reset_button.on_click(self._guard(lambda _b: self.reset()))
+        self.search_button.on_click(self._guard(lambda: self.go_to(1)))
+        self.reset_button.on_click(self._guard(self.reset))
 
         # -- paging ----------------------------------------------------------------------
         self.page_size = css(
@@ -112,11 +113,10 @@ class ExplorerPage:
         self.previous = css(w.Button(description="Previous", icon="chevron-left"), "previous")
         self.next = css(w.Button(description="Next", icon="chevron-right"), "next")
         self.page_info = css(w.HTML(), "page-info")
-        self.previous.on_click(self._guard(lambda _b: self.go_to(self.page_no - 1)))
-        self.next.on_click(self._guard(lambda _b: self.go_to(self.page_no + 1)))
+        self.previous.on_click(self._guard(lambda: self.go_to(self.page_no - 1)))
+        self.next.on_click(self._guard(lambda: self.go_to(self.page_no + 1)))
 
         # -- grid ------------------------------------------------------------------------
-        self.list_status = css(w.HTML(), "status")
         head = css(w.HTML(header_html()), "head-row")
         self.rows_box = css(w.VBox(), "rows")
         self._row_pool: list[tuple[Any, Any, Any]] = []
@@ -129,8 +129,8 @@ class ExplorerPage:
         self.clear_selection = css(w.Button(description="Clear selection"), "clear-selection")
         self.selection_info = css(w.HTML(), "selection-info")
         self.open_links = css(w.HTML(), "open-links")
-        self.select_page.on_click(self._guard(lambda _b: self.select_all_on_page()))
-        self.clear_selection.on_click(self._guard(lambda _b: self.set_selection(())))
+        self.select_page.on_click(self._guard(self.select_all_on_page))
+        self.clear_selection.on_click(self._guard(lambda: self.set_selection(())))
         self.actions = SelectionActions(
             url, lambda: self.selected, self._deleted, can_write=self.can_write
         )
@@ -180,17 +180,9 @@ class ExplorerPage:
         box.add_class("impulator-explorer-exports")
         return box
 
-    def _guard(self, action: Callable[[Any], Any]) -> Callable[[Any], None]:
+    def _guard(self, action: Callable[[], object]) -> Callable[..., None]:
         """A callback that never raises (Voila would show nothing): errors go to the status."""
-
-        def run(source: Any = None) -> None:
-            try:
-                action(source)
-            except Exception as exc:
-                _log.exception("an Explorer action failed")
-                self.list_status.value = theme.status_html(describe_error(exc), "error")
-
-        return run
+        return guarded(action, self.list_status, "an Explorer action")
 
     # -- the list ----------------------------------------------------------------------------
 
@@ -204,27 +196,25 @@ class ExplorerPage:
 
     def go_to(self, page: int) -> None:
         """Show page ``page`` (clamped to the pages there are)."""
-        try:
-            wanted = self.current_filter()
-        except ValueError as exc:
-            self.filter_status.value = theme.status_html(describe_error(exc), "error")
+        wanted = run_guarded(self.current_filter, self.filter_status, "reading the filters")
+        if wanted is None:
             return
         self.filter_status.value = ""
         busy = "Searching…" if wanted.text.strip() else "Loading…"
         self.list_status.value = theme.status_html(busy, "busy")
-        try:
-            data = load_page(
+        data = run_guarded(
+            lambda: load_page(
                 wanted,
                 self.sort.value,
                 max(1, page),
                 self.limit,
                 mine=self.mine.value,
                 url=self.url,
-            )
-        except Exception as exc:
-            if not isinstance(exc, ValueError | store.StoreUnavailable | store.PermissionDenied):
-                _log.exception("the Explorer could not list compounds")
-            self.list_status.value = theme.status_html(describe_error(exc), "error")
+            ),
+            self.list_status,
+            "listing compounds",
+        )
+        if data is None:
             return
         self.list_status.value = ""
         self.show(data)
@@ -288,11 +278,11 @@ class ExplorerPage:
 
     def _on_filter(self, _change: Any) -> None:
         if not self._quiet:
-            self._guard(lambda _s: self.go_to(1))(None)
+            self._guard(lambda: self.go_to(1))()
 
     def _on_page_size(self, change: Any) -> None:
         self.limit = int(change["new"])
-        self._guard(lambda _s: self.go_to(1))(None)
+        self._guard(lambda: self.go_to(1))()
 
     # -- selection ---------------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from impulator import store
+from impulator._errors import ImpulatorError, describe_error
 from impulator.ui import _theme as theme
 from impulator.ui._explorer_data import user_groups
-from impulator.ui._home import describe_error
+from impulator.ui._pagekit import guarded
 
 __all__ = ["READ_ONLY", "SelectionActions"]
 
@@ -93,10 +94,10 @@ class SelectionActions:
             "confirm",
         )
         self.delete_status = _css(w.HTML(), "delete-status")
-        self.share_button.on_click(self._guard(self.share_selected, self.share_status))
-        self.delete_button.on_click(self._guard(self.ask_delete, self.delete_status))
-        self.confirm_button.on_click(self._guard(self.delete_selected, self.delete_status))
-        self.cancel_button.on_click(self._guard(self.hide_confirm, self.delete_status))
+        self.share_button.on_click(guarded(self.share_selected, self.share_status, "sharing"))
+        self.delete_button.on_click(guarded(self.ask_delete, self.delete_status, "deleting"))
+        self.confirm_button.on_click(guarded(self.delete_selected, self.delete_status, "deleting"))
+        self.cancel_button.on_click(guarded(self.hide_confirm, self.delete_status, "deleting"))
         self.widget = w.VBox(
             [
                 _css(w.HBox([self.group, self.share_button, self.share_status]), "bar"),
@@ -104,17 +105,6 @@ class SelectionActions:
             ]
         )
         self.widget.add_class("impulator-explorer-actions")
-
-    @staticmethod
-    def _guard(action: Callable[[], Any], status: Any) -> Callable[[Any], None]:
-        def run(_source: Any = None) -> None:
-            try:
-                action()
-            except Exception as exc:  # a callback must never raise: Voila would show nothing
-                _log.exception("an Explorer action failed")
-                status.value = theme.status_html(describe_error(exc), "error")
-
-        return run
 
     def _each(self, verb: str, status: Any, act: Callable[[int], None]) -> tuple[int, list[str]]:
         ids = sorted(self.selected())
@@ -124,8 +114,8 @@ class SelectionActions:
             try:
                 act(compound_id)
                 done += 1
-            except Exception as exc:
-                if not isinstance(exc, LookupError | store.PermissionDenied | ValueError):
+            except Exception as exc:  # one compound's problem must not stop the others
+                if not isinstance(exc, ImpulatorError):
                     _log.exception("%s compound %s failed", verb, compound_id)
                 problems.append(describe_error(exc))
         return done, problems

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from impulator._errors import InvalidInput
 from impulator.ui import _theme as theme
 from impulator.ui._explorer_data import HAS_FLAGS_OPTIONS, SORT_OPTIONS, ExplorerFilter
 
@@ -23,7 +24,7 @@ def _number(text: str, what: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{what} must be a number, not {text!r}") from None
+        raise InvalidInput(f"{what} must be a number, not {text!r}") from None
 
 
 def _css(widget: Any, name: str) -> Any:

@@ -10,14 +10,15 @@ it once; the link stays for a second try). Nothing is stored on the server.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from impulator._errors import CompoundNotFound
+from impulator._errors import CompoundNotFound, InvalidInput, describe_error
 from impulator.ui import _theme as theme
-from impulator.ui._home import describe_error
+from impulator.ui._pagekit import guarded, run_guarded
 
 __all__ = ["MAX_DOWNLOAD_BYTES", "ExportPanel", "download_html", "export_panel"]
 
@@ -100,6 +101,8 @@ class ExportPanel:
         self.url = url
         self.single = single
         self.downloads = 0
+        self.status = w.HTML()
+        self.status.add_class("impulator-export-status")
         self.buttons: dict[str, Any] = {}
         for kind, fmt in FORMATS.items():
             button = w.Button(
@@ -111,12 +114,12 @@ class ExportPanel:
             )
             button.add_class("impulator-export-button")
             button.add_class(f"impulator-export-{kind}")
-            button.on_click(lambda _b, kind=kind: self._on_click(kind))
+            button.on_click(
+                guarded(functools.partial(self._on_click, kind), self.status, f"the {kind} export")
+            )
             self.buttons[kind] = button
         self.busy = w.HTML('<span class="impulator-busy"></span>', layout=w.Layout(display="none"))
         self.busy.add_class("impulator-export-busy")
-        self.status = w.HTML()
-        self.status.add_class("impulator-export-status")
         self.link = w.HTML()
         self.link.add_class("impulator-export-link")
         title = w.HTML('<span class="impulator-export-title">Export</span>')
@@ -153,26 +156,28 @@ class ExportPanel:
             button.disabled = True
         self.busy.layout.display = None
         self.link.value = ""
-        try:
+
+        def build() -> Any:
             ids = self._ids()
             many = f"{len(ids)} compound{'s' if len(ids) != 1 else ''}"
             self.status.value = theme.status_html(f"Building the {label} of {many}…", "busy")
             built = export_file(kind, ids, self.url)
             if len(built.data) > MAX_DOWNLOAD_BYTES:
-                raise ValueError(
+                raise InvalidInput(
                     f"the {label} is {_size(len(built.data))}, too large to download from "
                     "the page: select fewer compounds, or call impulator.exports with path= "
                     "in a notebook"
                 )
-        except Exception as exc:
-            if not isinstance(exc, ValueError | LookupError | PermissionError):
-                _log.exception("the %s export failed", kind)
-            self.status.value = theme.status_html(_describe(exc), "error")
-            return None
+            return built
+
+        try:
+            built = run_guarded(build, self.status, f"the {kind} export", describe=_describe)
         finally:
             for button in self.buttons.values():
                 button.disabled = False
             self.busy.layout.display = "none"
+        if built is None:
+            return None
         self.downloads += 1
         token = f"{id(self)}-{self.downloads}"
         self.link.value = download_html(built.name, built.mime, built.data, token=token)
@@ -180,11 +185,8 @@ class ExportPanel:
         return built
 
     def _on_click(self, kind: str) -> None:
-        try:
-            self.export(kind)
-            self.refresh()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("the export panel failed")
+        self.export(kind)
+        self.refresh()
 
 
 def _describe(error: BaseException) -> str:

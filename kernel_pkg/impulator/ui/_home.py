@@ -8,7 +8,6 @@ shared with your groups; everything for administrators). The page adds no filter
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,15 +17,15 @@ import pandas as pd
 
 from impulator import jobs, store
 from impulator._errors import (
-    InvalidStructure,
+    VIEWER_MESSAGE,
+    InvalidInput,
+    JobNotFound,
     PermissionDenied,
-    SourceError,
-    SourceUnavailable,
-    StoreUnavailable,
-    UnknownCompound,
+    describe_error,
 )
-from impulator.store import STRONG_CLASSES
+from impulator.store import STRONG_CLASSES, JobState
 from impulator.ui import _theme as theme
+from impulator.ui._pagekit import guarded, run_guarded
 
 __all__ = [
     "JOB_COLUMNS",
@@ -42,10 +41,8 @@ __all__ = [
     "summarize_home",
 ]
 
-_log = logging.getLogger(__name__)
-
 #: Job statuses counted as running (waiting for a runner, or being scored).
-RUNNING_STATUSES: tuple[str, ...] = ("queued", "processing")
+RUNNING_STATUSES: tuple[JobState, ...] = tuple(state for state in JobState if state.running)
 #: Columns of ``HomeSummary.recent_jobs``.
 JOB_COLUMNS: tuple[str, ...] = (
     "id",
@@ -68,11 +65,6 @@ RECENT_COMPOUND_COLUMNS: tuple[str, ...] = (
     "n_rows",
     "n_flags",
     "created_at",
-)
-#: What a viewer reads when a quick analysis cannot be saved.
-VIEWER_MESSAGE = (
-    "Your account can read results but not save them (viewer role): "
-    "ask an admin for the chemist role."
 )
 #: Most running jobs counted one by one (the tile shows this number at most).
 _RUNNING_COUNT_LIMIT = 1000
@@ -121,7 +113,7 @@ def summarize_home(url: str | None = None, *, limit: int = 10) -> HomeSummary:
         (['id', 'name', 'owner'], 0)
     """
     if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}")
+        raise InvalidInput(f"limit must be at least 1, not {limit}")
     user = store.whoami(url).user
     numbers = store.analytics(url)
     running = sum(
@@ -149,7 +141,7 @@ def _recent_jobs(url: str | None, limit: int) -> pd.DataFrame:
             state = jobs.Job(int(job["id"]), url).status()
             done = state.stored + state.failed + state.invalid + state.cancelled
             total = state.total
-        except LookupError:  # deleted between the two reads
+        except JobNotFound:  # deleted between the two reads
             pass
         records.append(
             {
@@ -205,13 +197,13 @@ def quick_analysis(
     Example:
         >>> quick_analysis("   ")
         Traceback (most recent call last):
-        ValueError: type a SMILES, ChEMBL id or compound name first
+        impulator._errors.InvalidInput: type a SMILES, ChEMBL id or compound name first
     """
     from impulator.pipeline import analyze, best_class, default_name
 
     text = query.strip()
     if not text:
-        raise ValueError("type a SMILES, ChEMBL id or compound name first")
+        raise InvalidInput("type a SMILES, ChEMBL id or compound name first")
     _check_can_save(url)
     report = analyze(text, progress=progress)
     if report.summary.get("neighbours", 0) == 0:
@@ -259,35 +251,6 @@ def _check_can_save(url: str | None) -> None:
             "cannot save: you have read-only access to the results database (viewer); "
             "saving, deleting and sharing need the chemist role. Ask an administrator."
         )
-
-
-def describe_error(error: BaseException) -> str:
-    """One sentence for a chemist about why an analysis or a page could not be done.
-
-    Example:
-        >>> describe_error(InvalidStructure("C1CC", "ring bond 1 is opened but never closed"))
-        "Not a structure: cannot read 'C1CC': ring bond 1 is opened but never closed."
-        >>> describe_error(PermissionDenied("cannot save: vera has read-only access ..."))
-        'Your account can read results but not save them (viewer role): ask an admin for the chemist role.'
-    """  # noqa: E501
-    text = str(error).strip().rstrip(".")
-    if isinstance(error, PermissionDenied):
-        if "read-only access" in text:
-            return VIEWER_MESSAGE
-        return f"Not allowed: {text}."
-    if isinstance(error, InvalidStructure):
-        return f"Not a structure: {text}."
-    if isinstance(error, UnknownCompound):
-        return f"Unknown compound: {text}."
-    if isinstance(error, SourceUnavailable):
-        return f"The bioactivity source is unavailable: {text}."
-    if isinstance(error, SourceError):
-        return f"The bioactivity source could not answer: {text}."
-    if isinstance(error, StoreUnavailable):
-        return f"The results database is unavailable: {text}."
-    if isinstance(error, ValueError):
-        return f"{text[:1].upper()}{text[1:]}."
-    return f"Something went wrong ({type(error).__name__}): {text}."
 
 
 # -- the page --------------------------------------------------------------------------------
@@ -366,8 +329,10 @@ class HomePage:
         self.busy.add_class("impulator-quick-busy")
         self.status = w.HTML()
         self.status.add_class("impulator-quick-status")
-        self.refresh_button.on_click(self._on_refresh)
-        self.run.on_click(self._on_run)
+        self.refresh_button.on_click(guarded(self.refresh, self.error, "refreshing the Home page"))
+        self.run.on_click(
+            guarded(lambda: self.analyze(self.input.value), self.status, "the quick analysis")
+        )
 
         def title(text: str) -> Any:
             heading = w.HTML(html.escape(text))
@@ -399,14 +364,13 @@ class HomePage:
 
     def refresh(self) -> None:
         """Read the numbers again (errors are shown on the page, never raised)."""
-        try:
-            summary = summarize_home(self.url, limit=self.limit)
-        except Exception as exc:
-            _log.warning("the Home page could not read its numbers", exc_info=True)
-            self.error.value = theme.status_html(describe_error(exc), "error")
-            self._show(None)
-            return
-        self.error.value = ""
+        summary = run_guarded(
+            lambda: summarize_home(self.url, limit=self.limit),
+            self.error,
+            "reading the Home page's numbers",
+        )
+        if summary is not None:
+            self.error.value = ""
         self._show(summary)
 
     def _show(self, summary: HomeSummary | None) -> None:
@@ -448,19 +412,6 @@ class HomePage:
                 f"updated {datetime.now(UTC).strftime('%H:%M:%S')} UTC", "info"
             )
 
-    def _on_refresh(self, _button: Any = None) -> None:
-        try:
-            self.refresh()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("refreshing the Home page failed")
-
-    def _on_run(self, _source: Any = None) -> None:
-        try:
-            self.analyze(self.input.value)
-        except Exception as exc:  # a callback must never raise: Voila would show nothing
-            _log.exception("the quick analysis failed")
-            self.status.value = theme.status_html(describe_error(exc), "error")
-
     def analyze(self, query: str) -> QuickResult | None:
         """Run the quick analysis of ``query``, showing progress and the outcome on the page.
 
@@ -480,16 +431,17 @@ class HomePage:
             self.status.value = theme.status_html(f"Analyzing {query.strip()}: {name}…", "busy")
 
         try:
-            result = quick_analysis(query, url=self.url, progress=step)
-        except Exception as exc:
-            if not isinstance(exc, ValueError | SourceError | PermissionDenied | StoreUnavailable):
-                _log.exception("the quick analysis of %r failed", query)
-            self.status.value = theme.status_html(describe_error(exc), "error")
-            return None
+            result = run_guarded(
+                lambda: quick_analysis(query, url=self.url, progress=step),
+                self.status,
+                f"the quick analysis of {query!r}",
+            )
         finally:
             self.run.disabled = False
             self.input.disabled = False
             self.busy.layout.display = "none"
+        if result is None:
+            return None
         kind = "ok" if result.compound_id is not None else "info"
         self.status.value = theme.status_html(result.message, kind)
         if result.compound_id is not None:

@@ -8,16 +8,17 @@ jobs those are).
 from __future__ import annotations
 
 import html
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from impulator import jobs
+from impulator._errors import JobNotFound
+from impulator.store import JobState
 from impulator.ui import _theme as theme
-from impulator.ui._home import RUNNING_STATUSES, describe_error
-from impulator.ui._pagekit import Poller, can_write, title
+from impulator.ui._home import RUNNING_STATUSES
+from impulator.ui._pagekit import Poller, can_write, guarded, run_guarded, title
 
 __all__ = [
     "JOB_STATE_COLUMNS",
@@ -27,7 +28,6 @@ __all__ = [
     "show_jobs",
 ]
 
-_log = logging.getLogger(__name__)
 
 #: Columns of :func:`job_states`.
 JOB_STATE_COLUMNS: tuple[str, ...] = (
@@ -74,11 +74,11 @@ def job_states(url: str | None = None, limit: int = 50) -> pd.DataFrame:
         )
         try:
             s = jobs.Job(int(job["id"]), url).status()
-        except LookupError:  # deleted between the two reads
+        except JobNotFound:  # deleted between the two reads
             pass
         else:
             record.update(
-                status=s.status,
+                status=s.status.value,
                 progress=s.progress,
                 current_step=s.current_step,
                 done=s.stored + s.failed + s.invalid + s.cancelled,
@@ -100,10 +100,16 @@ def _progress(record: Any) -> str:
     return html.escape(f"{record['done']}/{record['total']}")
 
 
+#: How each ended state is shown (a running one as busy).
+_KINDS: dict[str, str] = {
+    JobState.COMPLETED: "ok",
+    JobState.FAILED: "error",
+    JobState.CANCELLED: "info",
+}
+
+
 def _status(record: Any) -> str:
-    kind = {"completed": "ok", "failed": "error", "cancelled": "info"}.get(
-        str(record["status"]), "busy"
-    )
+    kind = _KINDS.get(str(record["status"]), "busy")
     return theme.status_html(str(record["status"]), kind)
 
 
@@ -176,12 +182,14 @@ class JobsPage:
             self.cancel_button.layout.display = "none"
             self.retry_button.layout.display = "none"
 
-        self.refresh_button.on_click(lambda _b: self._safely(self.refresh))
-        self.select.observe(lambda _c: self._safely(self.show_errors), names="value")
-        self.cancel_button.on_click(lambda _b: self._safely(self.ask_cancel))
-        self.confirm_yes.on_click(lambda _b: self._safely(self.cancel))
-        self.confirm_no.on_click(lambda _b: self._safely(self._hide_confirm))
-        self.retry_button.on_click(lambda _b: self._safely(self.retry))
+        self.refresh_button.on_click(guarded(self.refresh, self.error, "reading the jobs"))
+        self.select.observe(
+            guarded(self.show_errors, self.errors, "reading a job's errors"), names="value"
+        )
+        self.cancel_button.on_click(guarded(self.ask_cancel, self.action_status, "cancelling"))
+        self.confirm_yes.on_click(guarded(self.cancel, self.action_status, "cancelling a job"))
+        self.confirm_no.on_click(guarded(self._hide_confirm, self.action_status, "cancelling"))
+        self.retry_button.on_click(guarded(self.retry, self.action_status, "retrying a job"))
         actions = classed(
             w.HBox([self.select, self.cancel_button, self.retry_button, self.action_status]),
             "actions",
@@ -206,11 +214,10 @@ class JobsPage:
     def refresh(self) -> bool:
         """Read the jobs again; returns whether any is still queued or processing (and keeps
         the live update going while so)."""
-        try:
-            states = job_states(self.url, self.limit)
-        except Exception as exc:
-            _log.warning("the Jobs page could not read the jobs", exc_info=True)
-            self.error.value = theme.status_html(describe_error(exc), "error")
+        states = run_guarded(
+            lambda: job_states(self.url, self.limit), self.error, "reading the jobs"
+        )
+        if states is None:
             return False
         self.error.value = ""
         self.states = states
@@ -248,10 +255,12 @@ class JobsPage:
         if job_id is None:
             self.errors.value = theme.status_html("No job selected.", "info")
             return None
-        try:
-            errors = jobs.Job(int(job_id), self.url).errors()
-        except Exception as exc:
-            self.errors.value = theme.status_html(describe_error(exc), "error")
+        errors = run_guarded(
+            jobs.Job(int(job_id), self.url).errors,
+            self.errors,
+            f"reading the errors of job {job_id}",
+        )
+        if errors is None:
             return None
         self.errors.value = theme.html_table(
             errors,
@@ -278,10 +287,8 @@ class JobsPage:
         self._hide_confirm()
         if job_id is None:
             return False
-        try:
-            jobs.Job(int(job_id), self.url).cancel()
-        except Exception as exc:
-            self.action_status.value = theme.status_html(describe_error(exc), "error")
+        job = jobs.Job(int(job_id), self.url)
+        if run_guarded(job.cancel, self.action_status, "cancelling a job") is None:
             return False
         self.action_status.value = theme.status_html(f"Job {job_id} cancelled.", "ok")
         self.refresh()
@@ -292,10 +299,10 @@ class JobsPage:
         job_id = self.select.value
         if job_id is None:
             return 0
-        try:
-            again = jobs.Job(int(job_id), self.url).retry_failed()
-        except Exception as exc:
-            self.action_status.value = theme.status_html(describe_error(exc), "error")
+        again = run_guarded(
+            jobs.Job(int(job_id), self.url).retry_failed, self.action_status, "retrying a job"
+        )
+        if again is None:
             return 0
         said = (
             f"{again} row(s) of job {job_id} queued again."
@@ -339,12 +346,6 @@ class JobsPage:
 
     def _hide_confirm(self) -> None:
         self.confirm.layout.display = "none"
-
-    def _safely(self, action: Any) -> None:
-        try:
-            action()
-        except Exception:  # a callback must never raise: Voila would show nothing
-            _log.exception("a Jobs page action failed")
 
 
 def show_jobs(url: str | None = None) -> Any:

@@ -1,8 +1,10 @@
-"""Small parts the Analyze, Batch and Jobs pages share: may this user write, a background
-poller for live progress, section titles and 2D depictions.
+"""Small parts the pages share: guarded callbacks, may this user write, a background poller
+for live progress, and section titles.
 
-The poller updates widgets from a daemon thread (ipykernel sends widget messages from any
-thread), so a page shows progress while the chemist goes on using it.
+A page callback never raises (Voila would show nothing): :func:`run_guarded` runs an action
+and turns an exception into a sentence in the page's message area. The poller updates widgets
+from a daemon thread (ipykernel sends widget messages from any thread), so a page shows
+progress while the chemist goes on using it.
 """
 
 from __future__ import annotations
@@ -11,14 +13,69 @@ import html
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from impulator import store
+from impulator._errors import ImpulatorError, describe_error
 from impulator.ui import _theme as theme
 
-__all__ = ["Poller", "can_write", "title"]
+__all__ = ["Poller", "can_write", "guarded", "run_guarded", "title"]
 
 _log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def run_guarded(
+    action: Callable[[], T],
+    message: Any,
+    what: str,
+    *,
+    describe: Callable[[BaseException], str] = describe_error,
+) -> T | None:
+    """``action()``, or None when it raised: then the reason is shown in ``message``.
+
+    ``message`` is where the page says it: an HTML widget (its value becomes the error line),
+    a function taking the sentence, or None (logged only). The sentence is
+    ``describe(error)`` (:func:`impulator._errors.describe_error`: an error raised on purpose
+    in its own words, anything else as a bug). Errors raised on purpose are logged in one
+    line, bugs with their traceback; ``what`` names the action in the log.
+
+    Example:
+        >>> from impulator._errors import InvalidInput
+        >>> said = []
+        >>> run_guarded(lambda: 6 * 7, said.append, "multiplying")
+        42
+        >>> def refuse() -> int:
+        ...     raise InvalidInput("type a SMILES first")
+        >>> run_guarded(refuse, said.append, "reading the query") is None, said
+        (True, ['Type a SMILES first.'])
+    """
+    try:
+        return action()
+    except Exception as exc:
+        if isinstance(exc, ImpulatorError):
+            _log.warning("%s failed: %s", what, exc)
+        else:
+            _log.error("%s failed (a bug)", what, exc_info=exc)
+        text = describe(exc)
+        if message is None:
+            pass
+        elif callable(message):
+            message(text)
+        else:
+            message.value = theme.status_html(text, "error")
+        return None
+
+
+def guarded(action: Callable[[], object], message: Any, what: str) -> Callable[..., None]:
+    """A widget callback (a button's click, an observed change) that runs ``action`` with
+    :func:`run_guarded`: it takes and ignores the widget's arguments and never raises."""
+
+    def callback(*_args: Any) -> None:
+        run_guarded(action, message, what)
+
+    return callback
 
 
 def can_write(url: str | None) -> bool:

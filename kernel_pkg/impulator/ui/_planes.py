@@ -9,19 +9,19 @@ label cannot hold a picture).
 from __future__ import annotations
 
 import html
-import logging
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
+from impulator._errors import InvalidInput
 from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
+from impulator.ui._pagekit import run_guarded
 
 __all__ = ["COLOUR_BY", "PLANES", "PlanesPanel", "plane_figure", "point_html"]
 
-_log = logging.getLogger(__name__)
 
 #: The two planes: (x column, y column, title).
 PLANES: tuple[tuple[str, str, str], ...] = (
@@ -213,9 +213,9 @@ def plane_figure(
     """
     chosen = {f"{x}-{y}": (x, y, t) for x, y, t in PLANES}
     if plane not in chosen:
-        raise ValueError(f"plane must be one of {', '.join(chosen)}, not {plane!r}")
+        raise InvalidInput(f"plane must be one of {', '.join(chosen)}, not {plane!r}")
     if colour_by not in COLOUR_BY.values():
-        raise ValueError(f"colour_by must be score or target, not {colour_by!r}")
+        raise InvalidInput(f"colour_by must be score or target, not {colour_by!r}")
     x, y, title = chosen[plane]
     traces = _traces(rows, x, y, colour_by, query_inchikey, legend=True)
     layout = _layout(rows, x, y, title, width=width, height=height)
@@ -336,10 +336,8 @@ class PlanesPanel:
             trace.on_click(self._clicked)
 
     def _on_colour(self, change: dict[str, Any]) -> None:
-        try:
-            self._draw(COLOUR_BY.get(str(change["new"]), "score"))
-        except Exception:  # a callback never raises into the page
-            _log.exception("cannot recolour the planes")
+        colour_by = COLOUR_BY.get(str(change["new"]), "score")
+        run_guarded(lambda: self._draw(colour_by), self.side, "recolouring the planes")
 
     def _row_of(self, trace: Any, points: Any) -> int | None:
         indices = list(getattr(points, "point_inds", []) or [])
@@ -352,20 +350,16 @@ class PlanesPanel:
         self.side.value = point_html(self.rows.iloc[row])
 
     def _hovered(self, trace: Any, points: Any, state: Any = None) -> None:
-        try:
-            row = self._row_of(trace, points)
-            if row is not None:
-                self.show_point(row)
-        except Exception:
-            _log.exception("cannot show the hovered point")
+        run_guarded(lambda: self._point(trace, points, select=False), self.side, "hovering")
 
     def _clicked(self, trace: Any, points: Any, state: Any = None) -> None:
-        try:
-            row = self._row_of(trace, points)
-            if row is None:
-                return
-            self.show_point(row)
-            if self.on_select is not None:
-                self.on_select(row)
-        except Exception:
-            _log.exception("cannot select the clicked point")
+        run_guarded(lambda: self._point(trace, points, select=True), self.side, "clicking")
+
+    def _point(self, trace: Any, points: Any, *, select: bool) -> None:
+        """Show the point under the mouse; ``select``: tell ``on_select`` too."""
+        row = self._row_of(trace, points)
+        if row is None:
+            return
+        self.show_point(row)
+        if select and self.on_select is not None:
+            self.on_select(row)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from impulator.science import CLASS_COLOURS  # each class's colour, kept with the bands
+
 __all__ = [
     "CLASS_COLOURS",
     "COLOURS",
@@ -47,15 +49,6 @@ COLOURS: dict[str, str] = {
     "error": "#b3261e",
 }
 
-#: Colour of each best class (the bands of ``impulator.science.classify``).
-CLASS_COLOURS: dict[str, str] = {
-    "Exceptional IMP": "#6a1b9a",
-    "Strong IMP": "#1565c0",
-    "Moderate IMP": "#2a9d8f",
-    "Weak IMP": "#8d6e00",
-    "Not IMP": "#6b7280",
-    "Invalid": "#9e9e9e",
-}
 
 #: The stylesheet of every page (added once per page by :func:`style`).
 CSS = f"""

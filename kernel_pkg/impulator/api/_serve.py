@@ -1,0 +1,23 @@
+"""``impulator api``: the API on uvicorn (a hub-managed service locally)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["serve"]
+
+
+def serve(host: str = "127.0.0.1", port: int | None = None) -> None:
+    """Run the API until stopped. ``port`` defaults to the port of ``JUPYTERHUB_SERVICE_URL``
+    (what the hub proxies to), else 8003."""
+    import uvicorn
+
+    from impulator.api._app import create_app
+
+    if port is None:
+        url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
+        tail = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") >= 2 else ""
+        port = int(tail) if tail.isdigit() else 8003
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, log_level="info")

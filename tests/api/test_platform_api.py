@@ -1,0 +1,267 @@
+"""The REST API on the real local platform: one ``hub/launch.py up`` for the module, hub-issued
+tokens, the API service behind the hub's proxy, PostgreSQL with row-level security and the
+job runner.
+
+Users: ``chemist`` plays Alice; ``instructor`` plays Bob (another writer, sharing a group with
+Alice but shown nothing she did not share); ``viewer`` reads only. Timings are printed
+(``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from impulator.api import ApiRequestError, Client
+from tests.conftest import DASATINIB
+from tests.hub.platform import (
+    admin_database_url,
+    down,
+    free_port,
+    hub_xsrf,
+    launcher_environment,
+    login,
+    requires_platform,
+    token_for,
+    up,
+)
+
+pytestmark = requires_platform
+SERVICE = "/services/impulator-api"
+V1 = f"{SERVICE}/v1"
+ALICE_COMPOUND = f"alice-api-{uuid.uuid4().hex[:8]}"
+TIMINGS: dict[str, float] = {}
+
+
+@dataclass
+class Platform:
+    env: dict[str, str]
+    home: Path
+    base: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def token(self, user: str, scopes: list[str] | None = None) -> str:
+        """A token issued by the hub through ``user``'s login (``scopes``: a limited one)."""
+        key = f"{user}:{scopes}"
+        if key not in self.tokens:
+            with httpx.Client(base_url=self.base, timeout=60) as client:
+                login(client, user)
+                if scopes is None:
+                    self.tokens[key] = token_for(client, user)
+                else:
+                    response = client.post(
+                        f"/hub/api/users/{user}/tokens",
+                        json={"note": "limited", "expires_in": 3600, "scopes": scopes},
+                        headers={"X-XSRFToken": hub_xsrf(client)},
+                    )
+                    assert response.status_code in (200, 201), response.text[:500]
+                    self.tokens[key] = str(response.json()["token"])
+        return self.tokens[key]
+
+    def http(self, user: str | None, scopes: list[str] | None = None) -> httpx.Client:
+        headers = {"Authorization": f"token {self.token(user, scopes)}"} if user else {}
+        return httpx.Client(base_url=self.base + V1 + "/", headers=headers, timeout=120)
+
+    def client(self, user: str) -> Client:
+        return Client(self.base + SERVICE, self.token(user))
+
+    def database(self) -> sa.Engine:
+        return sa.create_engine(admin_database_url(self.home))
+
+
+@pytest.fixture(scope="module")
+def platform(demo_dir: Path) -> Iterator[Platform]:
+    metrics_port = str(free_port())
+    with launcher_environment(demo_dir, IMPULATOR_RUNNER_METRICS_PORT=metrics_port) as env:
+        launcher, started = up(env)
+        TIMINGS["hub_start_s"] = started
+        base = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}"
+        began = time.monotonic()
+        while time.monotonic() - began < 120:
+            try:
+                if httpx.get(f"{base}{V1}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        else:
+            pytest.fail("the API service did not answer behind the hub within 120 s")
+        TIMINGS["api_ready_after_hub_s"] = time.monotonic() - began
+        try:
+            yield Platform(env, Path(env["IMPULATOR_HUB_HOME"]), base)
+        finally:
+            down(env, launcher)
+            print(
+                "\napi platform timings: " + ", ".join(f"{k} {v:.1f}" for k, v in TIMINGS.items())
+            )
+
+
+def test_without_a_token_401_and_the_docs_are_served_locally(platform: Platform) -> None:
+    with platform.http(None) as http:
+        response = http.get("compounds")
+        assert response.status_code == 401
+        assert "Authorization: token" in response.json()["error"]
+        schema = http.get("openapi.json").json()
+        assert f"{V1}/jobs/{{job_id}}/events" in schema["paths"]
+        docs = http.get("docs")
+        assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+        assert http.get("docs/static/swagger-ui-bundle.js").status_code == 200
+        assert http.get("compounds", headers={"Authorization": "token nope"}).status_code == 401
+
+
+def test_alices_compound_completes_through_the_runner_and_its_stream_ends_completed(
+    platform: Platform,
+) -> None:
+    started = time.monotonic()
+    with platform.client("chemist") as api:
+        job = api.submit(DASATINIB, name=ALICE_COMPOUND, pdb=False)
+        assert job["status"] == "queued"
+        events = list(api.events(job["id"], timeout=300))
+        TIMINGS["submit_to_completed_s"] = time.monotonic() - started
+        assert events[-1][0] == "completed", events[-3:]
+        assert events[-1][1]["stored"] == 1
+        page = api.compounds(mine=True, text=ALICE_COMPOUND)
+        names = {c["name"]: c for c in page["items"]}
+        assert ALICE_COMPOUND in names, page
+        compound = api.compound(names[ALICE_COMPOUND]["id"])
+        assert compound["owner"] == "chemist" and len(compound["rows"]) > 0
+        assert b"$$$$" in api.export("sdf", [compound["id"]])
+    platform.state.update(job_id=job["id"], compound_id=compound["id"])
+    # Written as Alice (SET ROLE through the API's own login), not as the service.
+    engine = platform.database()
+    with engine.connect() as conn:
+        owner = conn.execute(
+            sa.text("SELECT owner FROM jobs WHERE id = :id"), {"id": job["id"]}
+        ).scalar()
+        logins = conn.execute(
+            sa.text("SELECT DISTINCT usename FROM pg_stat_activity WHERE usename IS NOT NULL")
+        ).scalars()
+        seen = set(logins)
+    engine.dispose()
+    assert owner == "chemist"
+    assert "api" in seen and "chemist" not in seen  # the API's pool logs in as itself
+
+
+def test_bob_gets_404_on_alices_rows_and_sees_none_of_them(platform: Platform) -> None:
+    job_id, compound_id = platform.state.get("job_id"), platform.state.get("compound_id")
+    assert job_id and compound_id, "run with the submission test first (same module)"
+    with platform.http("instructor") as bob:
+        for method, path in (
+            ("GET", f"compounds/{compound_id}"),
+            ("DELETE", f"compounds/{compound_id}"),
+            ("GET", f"jobs/{job_id}"),
+            ("GET", f"jobs/{job_id}/events"),
+            ("GET", f"jobs/{job_id}/errors"),
+            ("POST", f"jobs/{job_id}/cancel"),
+            ("GET", f"exports/csv?ids={compound_id}"),
+            ("GET", f"exports/sdf?ids={compound_id}"),
+            ("GET", f"exports/xlsx?ids={compound_id}"),
+        ):
+            response = bob.request(method, path)
+            assert response.status_code == 404, (method, path, response.text)
+            assert "error" in response.json()
+        share = bob.post(f"compounds/{compound_id}/share", json={"group": "demo-team"})
+        assert share.status_code == 404
+        listed = bob.get("compounds", params={"limit": 500}).json()
+        assert all(c["owner"] != "chemist" for c in listed["items"])
+        assert ALICE_COMPOUND not in json.dumps(listed)
+        jobs = bob.get("jobs").json()["items"]
+        assert all(j["owner"] != "chemist" for j in jobs)
+        summary = bob.get("analytics/summary").json()
+        assert summary["total_compounds"] == listed["total"]
+    # Alice herself still has it (Bob's DELETE changed nothing).
+    with platform.http("chemist") as alice:
+        assert alice.get(f"compounds/{compound_id}").status_code == 200
+
+
+def test_a_read_only_token_and_the_viewer_read_but_cannot_submit(platform: Platform) -> None:
+    for user, scopes in (("chemist", ["custom:impulator:read"]), ("viewer", None)):
+        with platform.http(user, scopes) as http:
+            assert http.get("compounds").status_code == 200, user
+            refused = http.post("compounds", json={"query": "CCO"})
+            assert refused.status_code == 403, (user, refused.text)
+            assert "custom:impulator:write" in refused.json()["error"]
+            upload = http.post("batches", content=b"smiles\nCCO\n")
+            assert upload.status_code == 403
+
+
+def test_a_60_mb_upload_is_413_with_the_limit_in_words(platform: Platform) -> None:
+    body = b"smiles\n" + b"C" * (60 * 1000 * 1000)
+    started = time.monotonic()
+    with platform.http("chemist") as http:
+        response = http.post("batches", content=body, headers={"Content-Type": "text/csv"})
+    TIMINGS["upload_60mb_s"] = time.monotonic() - started
+    assert response.status_code == 413, response.text[:300]
+    assert "50 MB" in response.json()["error"]
+
+
+def test_the_eleventh_submission_in_a_minute_is_429_and_works_after_retry_after(
+    platform: Platform,
+) -> None:
+    """Every submission counts, accepted or not: Bob's first ten are invalid structures (400,
+    so the runner stays idle); the eleventh, a valid one, is refused until the next minute."""
+    with platform.http("instructor") as bob:
+        window = int(time.time()) // 60
+        if int(time.time()) % 60 > 45:  # not across a minute's edge
+            time.sleep(61 - int(time.time()) % 60)
+            window = int(time.time()) // 60
+        for _ in range(10):
+            assert bob.post("compounds", json={"query": "C1CC"}).status_code == 400
+        refused = bob.post("compounds", json={"query": "CCO"})
+        assert int(time.time()) // 60 == window
+        assert refused.status_code == 429, refused.text
+        wait = int(refused.headers["Retry-After"])
+        assert 1 <= wait <= 60 and "10 a minute" in refused.json()["error"]
+        time.sleep(wait + 0.5)
+        again = bob.post("compounds", json={"query": "CCO"})
+        assert again.status_code == 202, again.text
+        assert bob.post(f"jobs/{again.json()['id']}/cancel").status_code == 200
+        TIMINGS["rate_limit_wait_s"] = wait
+
+
+def _samples(text: str) -> dict[str, float]:
+    return {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_metrics_moved_after_a_job(platform: Platform) -> None:
+    text = httpx.get(f"{platform.base}{SERVICE}/metrics", timeout=30).text
+    samples = _samples(text)
+    assert samples['jobs_submitted_total{kind="compound"}'] >= 1
+    assert samples['api_requests_total{method="POST",route="/v1/compounds",status="202"}'] >= 1
+    assert (
+        samples['api_requests_total{method="GET",route="/v1/compounds/{compound_id}",status="404"}']
+        >= 1
+    )
+    assert any(k.startswith("api_latency_seconds_bucket") for k in samples)
+    assert "chemist" not in text and ALICE_COMPOUND not in text
+
+
+def test_the_client_raises_the_apis_sentence(platform: Platform) -> None:
+    with platform.client("viewer") as api, pytest.raises(ApiRequestError) as info:
+        api.submit("CCO")
+    assert info.value.status == 403 and "write" in info.value.message
+
+
+def test_the_runner_counts_jobs_and_compounds(platform: Platform) -> None:
+    port = platform.env["IMPULATOR_RUNNER_METRICS_PORT"]
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    samples = _samples(text)
+    assert samples['jobs_completed_total{status="completed"}'] >= 1
+    assert samples['compounds_processed_total{outcome="stored"}'] >= 1
+    assert samples["job_duration_seconds_count"] >= 1
+    assert "queue_depth" in samples
+    assert "chemist" not in text
