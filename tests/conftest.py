@@ -11,6 +11,10 @@ import pytest
 
 from tests.postgres import PostgresCluster, find_bindir
 
+# The dashboards in Chromium (Voila servers, one browser): one session fixture for every
+# folder that renders pages (tests/browser, tests/security), so the servers start once.
+pytest_plugins = ["tests.browser.fixtures"]
+
 DATA = Path(__file__).parent / "data"
 DEMO_FIXTURE = DATA / "chembl_demo_fixture.sqlite"
 DASATINIB = "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1"

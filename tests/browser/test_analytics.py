@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from impulator import store
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 from tests.store.reports import reports
 
 

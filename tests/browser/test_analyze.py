@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 from tests.conftest import DASATINIB
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 
 BATCH_20 = Path(__file__).resolve().parents[1] / "data" / "batch_20.csv"
 

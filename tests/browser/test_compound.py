@@ -12,7 +12,7 @@ import pytest
 
 from impulator import store
 from impulator.pipeline import analyze
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 from tests.conftest import DASATINIB
 
 

@@ -16,7 +16,7 @@ from rdkit import Chem
 from sqlalchemy.pool import NullPool
 
 from impulator import store
-from tests.browser.conftest import SHARING_GROUP, BrowserSession, Dashboards
+from tests.browser.fixtures import SHARING_GROUP, BrowserSession, Dashboards
 from tests.store.reports import reports
 
 PREFIX = "explorer-"

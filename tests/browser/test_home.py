@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from impulator import store
 from impulator.pipeline import analyze
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 from tests.conftest import DASATINIB
 
 

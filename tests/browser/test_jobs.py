@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from impulator import jobs
-from tests.browser.conftest import BrowserSession, Dashboards
+from tests.browser.fixtures import BrowserSession, Dashboards
 
 
 def test_jobs_lists_my_job_and_its_errors(dashboards: Dashboards, browser: BrowserSession) -> None:

@@ -119,7 +119,9 @@ def down(env: dict[str, str], launcher: subprocess.Popen[str]) -> str:
         [sys.executable, LAUNCHER, "down"], env=env, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert launcher.wait(timeout=60) == 0
+    if launcher.wait(timeout=60) != 0:
+        said = launcher.stdout.read() if launcher.stdout else ""
+        pytest.fail(f"the launcher exited with {launcher.returncode}:\n{said[-4000:]}")
     home = Path(env["IMPULATOR_HUB_HOME"])
     assert ours(home) == []
     assert not (home / "pg" / "data" / "postmaster.pid").exists()

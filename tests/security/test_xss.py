@@ -20,7 +20,7 @@ import pytest
 
 from impulator import exports, jobs, store
 from impulator.store import _session
-from tests.browser.conftest import CHROMIUM, BrowserSession, DashboardPage, Dashboards
+from tests.browser.fixtures import CHROMIUM, BrowserSession, DashboardPage, Dashboards
 from tests.store.reports import reports
 from tests.ui.widgets import sql
 

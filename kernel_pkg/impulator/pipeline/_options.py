@@ -47,7 +47,7 @@ class AnalyzeOptions:
         pdb: whether to look up PDB structures of the neighbours.
 
     Raises:
-        ValueError: a value out of range, in a sentence naming the option, what it accepts
+        InvalidInput: a value out of range (a ValueError), in a sentence naming the option, what it accepts
             and the value given.
 
     Example:
@@ -55,7 +55,7 @@ class AnalyzeOptions:
         0.8
         >>> AnalyzeOptions(similarity=0.2)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        ValueError: similarity must be between 0.40 and 1.00, not 0.2 (...)
+        impulator._errors.InvalidInput: similarity must be between 0.40 and 1.00, not 0.2 (...)
     """
 
     similarity: float = 0.90

@@ -1,4 +1,5 @@
-"""Dashboards in real Chromium: standalone Voila servers over ``dashboards/``, one per user
+"""Dashboards in real Chromium (fixtures registered for the whole suite in
+tests/conftest.py): standalone Voila servers over ``dashboards/``, one per user
 (each with that user's own database login on the test PostgreSQL), a job runner when a test
 needs one, and Playwright pages that record console errors and failed requests.
 
