@@ -47,8 +47,8 @@ class AnalyzeOptions:
         pdb: whether to look up PDB structures of the neighbours.
 
     Raises:
-        InvalidInput: a value out of range (a ValueError), in a sentence naming the option, what it accepts
-            and the value given.
+        InvalidInput: a value out of range (a ValueError), in a sentence naming the option,
+            what it accepts and the value given.
 
     Example:
         >>> AnalyzeOptions(similarity=0.8, top_k=50).to_dict()["similarity"]

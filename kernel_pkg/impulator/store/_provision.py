@@ -219,17 +219,7 @@ def provision_runner(name: str, *, url: str | None = None) -> str:
     A runner reads and updates every user's jobs and writes results after ``SET ROLE`` to the
     job's owner; acting as itself it sees no compound.
     """
-    check_role_name(name)
-    engine = _postgres_engine(url)
-    try:
-        with engine.begin() as conn:
-            quoted = conn.dialect.identifier_preparer.quote_identifier(name)
-            password = _set_login(conn, name, _MANAGED_RUNNER, "INHERIT")
-            conn.exec_driver_sql(f"GRANT impulator_runner TO {quoted}")
-            _audit(conn, "provision-runner", f"runner:{name}", "{}")
-        return _login_url(engine.url, name, password)
-    finally:
-        engine.dispose()
+    return _provision_service(name, "runner", _MANAGED_RUNNER, url)
 
 
 def provision_api(name: str, *, url: str | None = None) -> str:
@@ -239,14 +229,20 @@ def provision_api(name: str, *, url: str | None = None) -> str:
     :func:`impulator.store.acting_as`); acting as itself it sees no user's rows and only
     counts requests for rate limits (``api_rate_counts``, migration 0005).
     """
+    return _provision_service(name, "api", _MANAGED_API, url)
+
+
+def _provision_service(name: str, kind: str, managed: str, url: str | None) -> str:
+    """A service login (``kind``: runner or api) in the group role ``impulator_<kind>``, its
+    password rotated; returns its URL."""
     check_role_name(name)
     engine = _postgres_engine(url)
     try:
         with engine.begin() as conn:
             quoted = conn.dialect.identifier_preparer.quote_identifier(name)
-            password = _set_login(conn, name, _MANAGED_API, "INHERIT")
-            conn.exec_driver_sql(f"GRANT impulator_api TO {quoted}")
-            _audit(conn, "provision-api", f"api:{name}", "{}")
+            password = _set_login(conn, name, managed, "INHERIT")
+            conn.exec_driver_sql(f"GRANT impulator_{kind} TO {quoted}")
+            _audit(conn, f"provision-{kind}", f"{kind}:{name}", "{}")
         return _login_url(engine.url, name, password)
     finally:
         engine.dispose()
