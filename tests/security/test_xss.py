@@ -52,6 +52,8 @@ def hostile(dashboards: Dashboards, demo_dir: Path) -> dict[str, Any]:
     compound = store.save(dataclasses.replace(report, rows=rows), name=NAME, url=url)
     store.share(compound, GROUP, url=url)
     job = jobs.submit(["CCO", SCRIPT, IMG], url=url, pdb=False)
+    # The runner finishes the job first, so it cannot overwrite the message written below.
+    job.wait(progress=False, timeout=600)
     sql(
         dashboards.admin_url,
         "UPDATE jobs SET status = 'failed', error_message = :m WHERE id = :j",
