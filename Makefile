@@ -70,6 +70,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_jobs.py
 	$(PY) benchmarks/bench_explorer.py
+	$(PY) benchmarks/bench_exports.py
 	$(PY) benchmarks/bench_dashboards.py
 
 clean:

@@ -163,3 +163,21 @@ def test_explorer_benchmark_runs_on_a_small_database(capsys: pytest.CaptureFixtu
     assert code == 0
     assert re.search(r"store.list alone: +[\d.]+ ms", out), out
     assert re.search(r"ExplorerPage.go_to \(cold\): +[\d.]+ ms +\([\d.]+x store.list\)", out), out
+
+
+def test_exports_benchmark_runs_on_a_few_compounds(capsys: pytest.CaptureFixture[str]) -> None:
+    """CSV and Excel of a few compounds, one by one and with get_many: the lines are printed."""
+    from tests.postgres import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    code = _load("bench_exports").main(["--compounds", "4", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for label in ("read alone", "CSV export", "Excel export"):
+        assert re.search(
+            rf"^{label}: +one by one +[\d.]+ s \(20 statements\), get_many +[\d.]+ s "
+            r"\(5 statements\); ratio [\d.]+x \(median of 1, 4 compounds\)$",
+            out,
+            re.MULTILINE,
+        ), out

@@ -272,6 +272,7 @@ EXPECTED = {
         "delete",
         "downgrade",
         "get",
+        "get_many",
         "head_revision",
         "list_compounds",
         "provision_api",

@@ -87,6 +87,28 @@ def _everything(db: dict[str, Any]) -> pd.DataFrame:
     return page.items
 
 
+# -- get_many --------------------------------------------------------------------------------
+
+
+def _same(a: store.StoredCompound, b: store.StoredCompound) -> None:
+    assert {k: v for k, v in vars(a).items() if k != "rows"} == {
+        k: v for k, v in vars(b).items() if k != "rows"
+    }
+    pd.testing.assert_frame_equal(a.rows, b.rows)
+
+
+def test_get_many_reads_what_get_reads_in_the_order_asked(db: dict[str, Any]) -> None:
+    url, ids = db["url"], db["ids"]
+    asked = [ids["apomorphine"], 999_999, *db["copies"][:3], ids["nothing"], ids["dasatinib"]]
+    many = store.get_many([*asked, ids["apomorphine"]], url=url)
+    assert [c.id for c in many] == [i for i in asked if i != 999_999]
+    for compound in many:
+        _same(compound, store.get(compound.id, url=url))
+    assert any(len(c.rows) for c in many) and any(c.flags for c in many)
+    assert store.get_many([], url=url) == []
+    assert store.get_many([999_999], url=url) == []
+
+
 # -- list ------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """Reading the compounds an export covers, and the two tables every format is built from.
 
-The compounds are read through :func:`impulator.store.get`, as the calling user: on
-PostgreSQL, row-level security decides which ids that user may export (another user's
-compound, not shared, is :class:`~impulator.store.CompoundNotFound`).
+The compounds are read through :func:`impulator.store.get_many` (one transaction, the same
+few queries for one compound or a thousand), as the calling user: on PostgreSQL, row-level
+security decides which ids that user may export (another user's compound, not shared, is
+:class:`~impulator.store.CompoundNotFound`).
 """
 
 from __future__ import annotations
@@ -104,9 +105,15 @@ def load_compounds(ids: Iterable[Any], url: str | None = None) -> list[StoredCom
 
     Raises:
         ValueError: nothing selected.
-        CompoundNotFound: an id does not exist or is not visible to you.
+        CompoundNotFound: an id does not exist or is not visible to you (the first such id
+            in the order given).
     """
-    return [store.get(i, url=url) for i in selected_ids(ids)]
+    chosen = selected_ids(ids)
+    found = store.get_many(chosen, url=url)
+    if len(found) < len(chosen):
+        seen = {c.id for c in found}
+        raise store.CompoundNotFound(next(i for i in chosen if i not in seen))
+    return found
 
 
 def iso_time(value: Any) -> str:

@@ -9,6 +9,7 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
 
     store.save(report, name=None, on_duplicate="skip")  -> compound id
     store.get(id)                                       -> StoredCompound (with its rows)
+    store.get_many(ids)                                 -> [StoredCompound] (one transaction)
     store.list_compounds(filter, sort="-created_at", page=1, limit=50, mine=False)  -> CompoundPage
     store.search(text)                                  -> DataFrame (name, id, InChIKey, SMARTS)
     store.delete(id); store.share(id, group); store.unshare(id, group)
@@ -83,6 +84,7 @@ from impulator.store._query import (
     CompoundPage,
     StoredCompound,
     get,
+    get_many,
     list_compounds,
 )
 from impulator.store._save import save, save_report
@@ -140,6 +142,7 @@ __all__ = [
     "flag_prevalence",
     "flagged_compounds",
     "get",
+    "get_many",
     "groups",
     "head_revision",
     "list_compounds",

@@ -7,7 +7,7 @@ a convenience filter, not a security measure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -36,6 +36,7 @@ __all__ = [
     "CompoundPage",
     "StoredCompound",
     "get",
+    "get_many",
     "list_compounds",
 ]
 
@@ -105,72 +106,125 @@ def get(compound_id: int, url: str | None = None) -> StoredCompound:
         CompoundNotFound: no such compound, or it is not shared with you.
     """
     with transaction(url, f"read compound {compound_id}") as tx:
-        found = tx.conn.execute(sa.select(_compounds).where(_c.id == compound_id)).first()
-        if found is None:
-            raise CompoundNotFound(compound_id)
-        values = dict(found._mapping)
-        summary = dict(values["summary"] or {})
-        rows = _rows_of(tx, compound_id, summary.pop(DTYPES_KEY, None) or [])
-        flag_columns = ("inchikey", "smiles", "flags", "matches")
-        flags = _records(
-            tx, cast(sa.Table, InterferenceRecord.__table__), compound_id, flag_columns
-        )
-        pdb = _records(
-            tx,
-            cast(sa.Table, PdbEvidenceRecord.__table__),
-            compound_id,
-            ("source", "entries", "score"),
-        )
-        groups = Group.__table__.c
-        shares = CompoundShare.__table__.c
-        shared_with = tx.conn.execute(
-            sa.select(groups.name)
-            .join_from(CompoundShare.__table__, Group.__table__, shares.group_id == groups.id)
-            .where(shares.compound_id == compound_id)
-            .order_by(groups.name)
-        ).scalars()
-        shared = [str(n) for n in shared_with]
-    return StoredCompound(
-        id=int(values["id"]),
-        owner=values["owner"],
-        name=values["name"],
-        query=values["query"],
-        parent_smiles=values["parent_smiles"],
-        inchikey=values["inchikey"],
-        chembl_id=values["chembl_id"],
-        best_score=values["best_score"],
-        best_class=values["best_class"],
-        model_id=values["model_id"],
-        mw=values["mw"],
-        n_rows=int(values["n_rows"] or 0),
-        n_flags=int(values["n_flags"] or 0),
-        created_at=aware(values["created_at"]),
-        job_id=values["job_id"],
-        provenance_key=values["provenance_key"],
-        provenance=dict(values["provenance"] or {}),
-        summary=summary,
-        rows=rows,
-        flags=flags,
-        pdb=pdb,
-        shared_with=shared,
-    )
+        found = _read(tx, [compound_id])
+    if not found:
+        raise CompoundNotFound(compound_id)
+    return found[0]
 
 
-def _rows_of(tx: Tx, compound_id: int, dtypes: Sequence[Sequence[str]]) -> pd.DataFrame:
-    """A compound's result rows as saved (JSON parsed here, not in the shared server)."""
+def get_many(compound_ids: Iterable[int], url: str | None = None) -> list[StoredCompound]:
+    """The stored compounds ``compound_ids``, each as :func:`get` reads it, in one transaction.
+
+    The compounds come in the order asked, each once; an id that does not exist or is not
+    shared with you is left out (compare the ids to tell). The number of queries does not
+    grow with the number of compounds: five for every 10,000 ids.
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> get_many([3, 1], url=url)
+        []
+    """
+    wanted = list(dict.fromkeys(int(i) for i in compound_ids))
+    if not wanted:
+        return []
+    found: dict[int, StoredCompound] = {}
+    with transaction(url, f"read {len(wanted)} compounds") as tx:
+        for start in range(0, len(wanted), _CHUNK):
+            found.update((c.id, c) for c in _read(tx, wanted[start : start + _CHUNK]))
+    return [found[i] for i in wanted if i in found]
+
+
+#: Ids read by one set of :func:`get_many`'s queries (within the bound-parameter limits of
+#: SQLite, 32,766, and of PostgreSQL's protocol, 65,535).
+_CHUNK = 10_000
+
+
+def _read(tx: Tx, ids: Sequence[int]) -> list[StoredCompound]:
+    """The visible compounds among ``ids`` (in id order), five queries whatever their number."""
+    rows = tx.conn.execute(sa.select(_compounds).where(_c.id.in_(ids)).order_by(_c.id)).all()
+    if not rows:
+        return []
+    values = [dict(r._mapping) for r in rows]
+    present = [int(v["id"]) for v in values]
     typed = [_r[name] for name in TYPED_COLUMNS]
     stored = tx.conn.execute(
-        sa.select(*typed, _r.data).where(_r.compound_id == compound_id).order_by(_r.id)
+        sa.select(_r.compound_id, *typed, _r.data)
+        .where(_r.compound_id.in_(present))
+        .order_by(_r.compound_id, _r.id)
     ).all()
-    return rebuild([r[:-1] for r in stored], [r[-1] or {} for r in stored], dtypes)
+    rows_by: dict[int, list[Any]] = {}
+    for r in stored:
+        rows_by.setdefault(int(r[0]), []).append(r)
+    flags = _records(
+        tx,
+        cast(sa.Table, InterferenceRecord.__table__),
+        present,
+        ("inchikey", "smiles", "flags", "matches"),
+    )
+    pdb = _records(
+        tx, cast(sa.Table, PdbEvidenceRecord.__table__), present, ("source", "entries", "score")
+    )
+    groups = Group.__table__.c
+    shares = CompoundShare.__table__.c
+    shared: dict[int, list[str]] = {}
+    for compound_id, name in tx.conn.execute(
+        sa.select(shares.compound_id, groups.name)
+        .join_from(CompoundShare.__table__, Group.__table__, shares.group_id == groups.id)
+        .where(shares.compound_id.in_(present))
+        .order_by(shares.compound_id, groups.name)
+    ):
+        shared.setdefault(int(compound_id), []).append(str(name))
+    compounds = []
+    for v in values:
+        compound_id = int(v["id"])
+        summary = dict(v["summary"] or {})
+        dtypes = summary.pop(DTYPES_KEY, None) or []
+        mine = rows_by.get(compound_id, [])
+        compounds.append(
+            StoredCompound(
+                id=compound_id,
+                owner=v["owner"],
+                name=v["name"],
+                query=v["query"],
+                parent_smiles=v["parent_smiles"],
+                inchikey=v["inchikey"],
+                chembl_id=v["chembl_id"],
+                best_score=v["best_score"],
+                best_class=v["best_class"],
+                model_id=v["model_id"],
+                mw=v["mw"],
+                n_rows=int(v["n_rows"] or 0),
+                n_flags=int(v["n_flags"] or 0),
+                created_at=aware(v["created_at"]),
+                job_id=v["job_id"],
+                provenance_key=v["provenance_key"],
+                provenance=dict(v["provenance"] or {}),
+                summary=summary,
+                rows=rebuild([r[1:-1] for r in mine], [r[-1] or {} for r in mine], dtypes),
+                flags=flags.get(compound_id, []),
+                pdb=pdb.get(compound_id, []),
+                shared_with=shared.get(compound_id, []),
+            )
+        )
+    return compounds
 
 
 def _records(
-    tx: Tx, table: sa.Table, compound_id: int, columns: tuple[str, ...]
-) -> list[dict[str, Any]]:
+    tx: Tx, table: sa.Table, ids: Sequence[int], columns: tuple[str, ...]
+) -> dict[int, list[dict[str, Any]]]:
+    """The records of ``table`` for the compounds ``ids``, by compound, in id order."""
     chosen = [table.c[name] for name in columns]
-    query = sa.select(*chosen).where(table.c.compound_id == compound_id).order_by(table.c.id)
-    return [dict(r._mapping) for r in tx.conn.execute(query)]
+    query = (
+        sa.select(table.c.compound_id, *chosen)
+        .where(table.c.compound_id.in_(ids))
+        .order_by(table.c.compound_id, table.c.id)
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in tx.conn.execute(query):
+        record = dict(r._mapping)
+        found.setdefault(int(record.pop("compound_id")), []).append(record)
+    return found
 
 
 # -- list ------------------------------------------------------------------------------------
