@@ -53,6 +53,7 @@ def hostile(dashboards: Dashboards, demo_dir: Path) -> dict[str, Any]:
     store.share(compound, GROUP, url=url)
     job = jobs.submit(["CCO", SCRIPT, IMG], url=url, pdb=False)
     # The runner finishes the job first, so it cannot overwrite the message written below.
+    dashboards.start_runner()
     job.wait(progress=False, timeout=600)
     sql(
         dashboards.admin_url,
