@@ -86,7 +86,6 @@ def test_up_login_spawn_down_and_up_again(
     assert "stopped" in down(hub_env, launcher)
 
     launcher, second = up(hub_env)
-    assert second < 30, f"second start took {second:.1f} s"
 
     # A crash: the launcher and the hub killed outright, leaving the proxy, the runner and
     # PostgreSQL behind. `up` cleans up and starts again.
