@@ -230,8 +230,9 @@ def test_the_eleventh_submission_in_a_minute_is_429_and_works_after_retry_after(
 
 
 def _samples(text: str) -> dict[str, float]:
+    # Label values may hold spaces ("Strong IMP"): the value is after the last one.
     return {
-        line.split(" ")[0]: float(line.split(" ")[1])
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
         if line and not line.startswith("#")
     }
