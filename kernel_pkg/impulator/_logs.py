@@ -34,6 +34,7 @@ from impulator._errors import InvalidInput
 
 __all__ = [
     "LOG_FORMATS",
+    "SCOPE_LOG_FIELDS",
     "JsonFormatter",
     "RedactingFilter",
     "TextFormatter",
@@ -46,6 +47,9 @@ __all__ = [
 
 #: Values of ``IMPULATOR_LOG_FORMAT``.
 LOG_FORMATS = ("json", "text")
+#: Where a web request's ASGI scope keeps its ``job_id`` and ``user``, for the handlers that
+#: run outside the request's own context (the API's handler of unexpected errors).
+SCOPE_LOG_FIELDS = "impulator.log_fields"
 
 _job_id: ContextVar[int | str | None] = ContextVar("impulator_log_job_id", default=None)
 _user: ContextVar[str | None] = ContextVar("impulator_log_user", default=None)
@@ -223,10 +227,17 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Libraries that bring their own handlers would print each line twice, or unformatted.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "distributed"):
+    # Libraries that print through handlers of their own (Dask's on distributed and tornado,
+    # uvicorn's) would write lines in another format, unredacted: theirs go through ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", *root.manager.loggerDict):
         logger = logging.getLogger(name)
-        for old in list(logger.handlers):
+        printing = [
+            h
+            for h in logger.handlers
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+        ]
+        for old in printing:
             logger.removeHandler(old)
-        logger.propagate = True
+        if printing or name.startswith("uvicorn"):
+            logger.propagate = True
     return handler

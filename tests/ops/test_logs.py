@@ -7,11 +7,15 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from impulator._errors import InvalidInput
 from impulator._logs import configure_logging, log_context, redact_secrets, set_log_context
+from impulator.api import ApiSettings, create_app
+from impulator.api._deps import Reader
 
 PASSWORD = "hunter2-db-pass"
 TOKEN = "0f3c9a7e5b1d4e2a8c6b0d9e7f5a3c1b"
@@ -114,3 +118,27 @@ def test_plain_text_for_a_terminal_and_bad_settings_said_so(stream: io.StringIO)
 )
 def test_what_counts_as_a_secret(text: str, redacted: str | None) -> None:
     assert redact_secrets(text) == (text if redacted is None else redacted)
+
+
+def test_api_lines_name_the_caller_and_the_job(stream: io.StringIO, tmp_path: Path) -> None:
+    async def identify(token: str) -> dict[str, object] | None:
+        return {"kind": "user", "name": "alice", "scopes": ["custom:impulator:read"]}
+
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'api.sqlite'}", identify=identify)
+    app = create_app(settings)
+
+    @app.get("/v1/jobs/{job_id}/log-and-fail")
+    def log_and_fail(job_id: int, caller: Reader) -> None:
+        logging.getLogger("impulator.api").info("looking at job %s", job_id)
+        raise RuntimeError(f"broken while reading {URL}")
+
+    configure_logging("json", stream=stream, environ={})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(
+            "/v1/jobs/5/log-and-fail", headers={"Authorization": f"token {TOKEN}"}
+        )
+    assert response.status_code == 500
+    found = [line for line in lines(stream) if str(line["logger"]).startswith("impulator.api")]
+    assert [(line["user"], line["job_id"]) for line in found] == [("alice", "5"), ("alice", "5")]
+    assert "RuntimeError" in str(found[-1]["error"])
+    assert PASSWORD not in stream.getvalue() and TOKEN not in stream.getvalue()
