@@ -75,6 +75,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_explorer.py
 	$(PY) benchmarks/bench_exports.py
 	$(PY) benchmarks/bench_dashboards.py
+	$(PY) benchmarks/bench_observability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

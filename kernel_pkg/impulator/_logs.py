@@ -58,7 +58,7 @@ HIDDEN = "***"
 #: (pattern, replacement): what a secret looks like in a message, and what is kept of it.
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # scheme://user:password@host: the password.
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/?#@\s]*:)[^@/\s]+(@)"), rf"\1{HIDDEN}\2"),
+    (re.compile(r"(://[^:/?#@\s]*:)[^@/\s]+(@)"), rf"\1{HIDDEN}\2"),
     # Authorization: token X / Bearer X / Basic X (headers, dict reprs, curl lines).
     (
         re.compile(
@@ -76,13 +76,17 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # FOO_TOKEN=X, API_KEY: X, "password": "X", secret=X (settings, environments, dicts).
     (
         re.compile(
-            r"(\b[A-Za-z_]*(?:token|password|passwd|secret|api_key|apikey)['\"]?\s*[:=]\s*['\"]?)"
+            r"((?:token|password|passwd|secret|api_key|apikey)['\"]?\s*[:=]\s*['\"]?)"
             r"(?!\*\*\*)[^\s'\",&;}]+",
             re.IGNORECASE,
         ),
         rf"\1{HIDDEN}",
     ),
 )
+#: Text without any of these holds none of the secrets above (the common case, one scan).
+_MAYBE_SECRET = re.compile(r"://|token|bearer|basic|passw|secret|api_?key|_xsrf", re.IGNORECASE)
+#: Set on a record whose message the filter has redacted already.
+_REDACTED = "impulator_redacted"
 
 
 def redact_secrets(text: str) -> str:
@@ -94,6 +98,8 @@ def redact_secrets(text: str) -> str:
         >>> redact_secrets("JUPYTERHUB_API_TOKEN=abc def")
         'JUPYTERHUB_API_TOKEN=*** def'
     """
+    if not _MAYBE_SECRET.search(text):
+        return text
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
@@ -142,12 +148,18 @@ class RedactingFilter(logging.Filter):
     """Hides secrets in a record's message and arguments, and adds ``job_id`` and ``user``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = redact_secrets(record.getMessage())
-        record.msg, record.args = message, None
+        if not getattr(record, _REDACTED, False):
+            record.msg, record.args = redact_secrets(record.getMessage()), None
+            setattr(record, _REDACTED, True)
         for key, value in current_context().items():
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True
+
+
+def _message(record: logging.LogRecord) -> str:
+    message = record.getMessage()
+    return message if getattr(record, _REDACTED, False) else redact_secrets(message)
 
 
 def _error_text(formatter: logging.Formatter, record: logging.LogRecord) -> str | None:
@@ -166,7 +178,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact_secrets(record.getMessage()),
+            "message": _message(record),
         }
         for key in ("job_id", "user"):
             value = getattr(record, key, None)
@@ -190,7 +202,7 @@ class TextFormatter(logging.Formatter):
         )
         line = f"{when} {record.levelname} {record.name}"
         line += f" [{where}]" if where else ""
-        line += f": {redact_secrets(record.getMessage())}"
+        line += f": {_message(record)}"
         error = _error_text(self, record)
         return f"{line}\n{error}" if error else line
 
