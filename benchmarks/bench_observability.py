@@ -2,8 +2,9 @@
 
 1. Statement timing (``db_query_duration_seconds``): a throw-away PostgreSQL cluster
    (``tests/postgres.py``); N one-row statements (``SELECT id FROM compounds WHERE id = ...``)
-   on an engine with impulator's SQLAlchemy event listeners and on a plain engine, alternated,
-   R times each. Printed: microseconds per statement (median of R) and the ratio.
+   on an engine with impulator's SQLAlchemy event listeners and on a plain engine, in turn,
+   R times each. Printed: microseconds per statement (median of R) and the ratio, next to
+   the ratio of a second plain engine to the first (the noise floor of the run).
 2. Log lines: N records (a runner's progress line) formatted to memory by the services'
    handler (the redacting filter and the JSON formatter) and by the standard library's plain
    formatter, R times; also lines holding a database URL whose password is hidden. Printed:
@@ -54,23 +55,26 @@ def statements_seconds(engine: sa.Engine, count: int) -> float:
 
 
 def measure_statements(url: str, count: int, repeats: int) -> dict[str, Any]:
-    plain = sa.create_engine(url, pool_size=1)
-    timed = sa.create_engine(url, pool_size=1)
-    _metrics.instrument(timed)
-    statements_seconds(plain, 50)  # warm both connections and caches
-    statements_seconds(timed, 50)
-    runs: dict[str, list[float]] = {"plain": [], "timed": []}
-    for _ in range(repeats):
-        runs["plain"].append(statements_seconds(plain, count))
-        runs["timed"].append(statements_seconds(timed, count))
-    plain.dispose()
-    timed.dispose()
+    # A second plain engine shows the noise floor: two identical paths differ by this much.
+    engines = {name: sa.create_engine(url, pool_size=1) for name in ("plain", "timed", "control")}
+    _metrics.instrument(engines["timed"])
+    for engine in engines.values():
+        statements_seconds(engine, 50)  # warm the connections and statement caches
+    runs: dict[str, list[float]] = {name: [] for name in engines}
+    names = list(engines)
+    for repeat in range(repeats):
+        # A different order each time: a busy machine's slow spells fall on all three.
+        for name in names[repeat % 3 :] + names[: repeat % 3]:
+            runs[name].append(statements_seconds(engines[name], count))
+    for engine in engines.values():
+        engine.dispose()
     micro = {k: 1e6 * statistics.median(v) / count for k, v in runs.items()}
     return {
         "statements": count,
         "plain_us": round(micro["plain"], 2),
         "timed_us": round(micro["timed"], 2),
         "ratio": round(micro["timed"] / micro["plain"], 3),
+        "control_ratio": round(micro["control"] / micro["plain"], 3),
     }
 
 
@@ -121,7 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=5000, help="statements per run")
     parser.add_argument("--lines", type=int, default=20000, help="log lines per run")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each (median)")
+    parser.add_argument("--repeats", type=int, default=9, help="runs of each (median)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if min(args.statements, args.lines, args.repeats) < 1:
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"statement: plain {s['plain_us']:.1f} us, timed {s['timed_us']:.1f} us; "
         f"ratio {s['ratio']:.3f}x (median of {args.repeats}, {s['statements']:,} statements, "
-        "PostgreSQL on loopback)"
+        f"PostgreSQL on loopback); plain against plain {s['control_ratio']:.3f}x"
     )
     print(
         f"log line: plain {n['plain_us']:.1f} us, JSON redacted {n['json_us']:.1f} us; "

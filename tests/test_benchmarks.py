@@ -196,7 +196,7 @@ def test_observability_benchmark_prints_both_costs(capsys: pytest.CaptureFixture
     assert code == 0
     assert re.search(
         r"^statement: plain [\d.]+ us, timed [\d.]+ us; ratio [\d.]+x \(median of 1, 20 "
-        r"statements, PostgreSQL on loopback\)$",
+        r"statements, PostgreSQL on loopback\); plain against plain [\d.]+x$",
         out,
         re.MULTILINE,
     ), out
