@@ -28,11 +28,14 @@ $(PROXY): hub/package.json
 
 # pdftoppm (poppler-utils) renders exported PDF reports to PNG in the export tests.
 PDFTOPPM := /usr/bin/pdftoppm
+# promtool (Debian's prometheus package) checks and unit-tests the chart's alert rules.
+PROMTOOL := /usr/bin/promtool
+SYSTEM_PACKAGES := chromium poppler-utils prometheus
 
-$(CHROMIUM) $(PDFTOPPM):
+$(CHROMIUM) $(PDFTOPPM) $(PROMTOOL):
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get install -y -q chromium poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium poppler-utils >/dev/null; }; \
-	else echo "impulator: browser and PDF rendering tests will be skipped: sudo apt-get install -y chromium poppler-utils"; fi
+		apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \
+	else echo "impulator: browser, PDF rendering and alert rule tests will be skipped: sudo apt-get install -y $(SYSTEM_PACKAGES)"; fi
 
 # The platform on this machine, in the foreground: Ctrl-C (or `make down`) stops it all.
 up: $(DEV_STAMP) $(PROXY)
@@ -50,7 +53,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM) $(PDFTOPPM)
+pytest: $(DEV_STAMP) $(PROXY) $(CHROMIUM) $(PDFTOPPM) $(PROMTOOL)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The fuzz tests with 10,000 cases each (make test runs fewer: tests/security/test_fuzz.py).
@@ -72,6 +75,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_explorer.py
 	$(PY) benchmarks/bench_exports.py
 	$(PY) benchmarks/bench_dashboards.py
+	$(PY) benchmarks/bench_observability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -181,3 +181,28 @@ def test_exports_benchmark_runs_on_a_few_compounds(capsys: pytest.CaptureFixture
             out,
             re.MULTILINE,
         ), out
+
+
+def test_observability_benchmark_prints_both_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    """Statement timing and JSON log lines, each next to its plain counterpart."""
+    from tests.postgres import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    code = _load("bench_observability").main(
+        ["--statements", "20", "--lines", "50", "--repeats", "1"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(
+        r"^statement: plain [\d.]+ us, timed [\d.]+ us; ratio [\d.]+x \(median of 1, 20 "
+        r"statements, PostgreSQL on loopback\); plain against plain [\d.]+x$",
+        out,
+        re.MULTILINE,
+    ), out
+    assert re.search(
+        r"^log line: plain [\d.]+ us, JSON redacted [\d.]+ us; ratio [\d.]+x \(median of 1, "
+        r"50 lines\); with a database URL to hide [\d.]+ us$",
+        out,
+        re.MULTILINE,
+    ), out

@@ -14,8 +14,16 @@ import yaml
 CHART = Path(__file__).resolve().parents[2] / "helm" / "impulator"
 VALUES = ["default", "external-oidc", "bundled-db", "no-gateway"]
 KUBE = "1.33.0"
-#: Objects Kubernetes has no built-in schema for: dask-gateway's Traefik CRDs' kinds.
-NO_SCHEMA = {"IngressRoute", "IngressRouteTCP", "Middleware", "DaskCluster"}
+#: Objects Kubernetes has no built-in schema for: dask-gateway's Traefik CRDs' kinds and the
+#: Prometheus Operator's (the monitoring of ci/external-oidc-values.yaml).
+NO_SCHEMA = {
+    "IngressRoute",
+    "IngressRouteTCP",
+    "Middleware",
+    "DaskCluster",
+    "ServiceMonitor",
+    "PrometheusRule",
+}
 OURS = "impulator/templates/"
 
 pytestmark = pytest.mark.skipif(
@@ -188,3 +196,39 @@ def test_the_api_is_a_hub_service_with_the_hubs_token(rendered: tuple[str, Rende
     assert service["kind"] == "Service" and service["metadata"]["name"] == "impulator-api"
     hub_values = yaml.safe_load((CHART / "values.yaml").read_text())["jupyterhub"]["hub"]
     assert hub_values["services"]["impulator-api"]["url"] == "http://impulator-api:8000"
+
+
+def test_monitoring_ships_the_rules_and_dashboards_files(rendered: tuple[str, Rendered]) -> None:
+    name, docs = rendered
+    monitoring = docs.get(OURS + "monitoring.yaml", [])
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for obj in monitoring:
+        by_kind.setdefault(obj["kind"], []).append(obj)
+    # The runner always serves metrics, for annotations or a ServiceMonitor to find.
+    runner, runner_service = docs[OURS + "runner.yaml"]
+    container = runner["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][-4:] == ["--metrics-port", "9102", "--metrics-host", "0.0.0.0"]
+    assert runner["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == "9102"
+    assert runner_service["metadata"]["labels"]["impulator/metrics-job"] == "impulator-runner"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["IMPULATOR_LOG_FORMAT"] == "json"
+    if name != "external-oidc":  # monitoring is off by default: no CRD is needed
+        assert not monitoring
+        return
+    rule = by_kind["PrometheusRule"][0]
+    files = CHART / "monitoring"
+    assert rule["spec"] == yaml.safe_load((files / "alerts.yaml").read_text())
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    dashboards = {key: value for cm in by_kind["ConfigMap"] for key, value in cm["data"].items()}
+    for path in sorted((files / "dashboards").glob("*.json")):
+        assert dashboards.pop(f"impulator-{path.name}") == path.read_text().rstrip("\n")
+    assert not dashboards
+    assert all(cm["metadata"]["labels"]["grafana_dashboard"] == "1" for cm in by_kind["ConfigMap"])
+    ours, hub = by_kind["ServiceMonitor"]
+    assert ours["spec"]["jobLabel"] == "impulator/metrics-job"
+    paths = {e["port"]: e["path"] for e in ours["spec"]["endpoints"]}
+    assert paths == {"http": "/services/impulator-api/metrics", "metrics": "/metrics"}
+    assert hub["spec"]["endpoints"][0]["path"] == "/hub/metrics"
+    assert hub["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] == (
+        "prometheus-hub-token"
+    )

@@ -41,3 +41,11 @@ capabilities:
 - name: HOME
   value: /tmp
 {{- end }}
+
+{{/* How the runner and the API log: JSON lines (or text) at a level. */}}
+{{- define "impulator.logEnv" -}}
+- name: IMPULATOR_LOG_FORMAT
+  value: {{ .Values.logging.format | quote }}
+- name: IMPULATOR_LOG_LEVEL
+  value: {{ .Values.logging.level | quote }}
+{{- end }}

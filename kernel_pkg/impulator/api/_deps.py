@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
+from impulator._logs import SCOPE_LOG_FIELDS, set_log_context
 from impulator.api._auth import Caller, authenticate, require
 from impulator.api._limits import RateLimiter
 from impulator.api._settings import ApiSettings, Identify
@@ -73,6 +74,11 @@ def access(level: str, bucket: str = "read") -> Callable[..., Awaitable[Caller]]
     ) -> Caller:
         service = service_of(request)
         caller = await authenticate(request, service.identify)
+        # The request's log lines name its user (and job) from here on; kept in the scope
+        # too, for the error handler that runs outside this request's context.
+        fields = {"user": caller.name, "job_id": request.path_params.get("job_id")}
+        set_log_context(**fields)
+        request.scope[SCOPE_LOG_FIELDS] = fields
         require(caller, level)
         await run_in_threadpool(service.limiter.hit, caller.name, bucket)
         return caller

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from impulator._errors import CompoundNotFound, PermissionDenied, StoreUnavailable
+from impulator._logs import SCOPE_LOG_FIELDS, log_context
 
 __all__ = ["ApiError", "error", "install_error_handlers", "jsonable", "size_in_words"]
 
@@ -81,10 +82,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return error(422, _validation_sentence(exc))
 
-    async def library(_: Request, exc: Exception) -> JSONResponse:
+    async def library(request: Request, exc: Exception) -> JSONResponse:
         status = _status_of(exc)
         if status == 500:
-            log.exception("unexpected error", exc_info=exc)
+            with log_context(**request.scope.get(SCOPE_LOG_FIELDS, {})):
+                log.exception("unexpected error", exc_info=exc)
             return error(
                 500,
                 "The API failed unexpectedly; the details are in its log for "

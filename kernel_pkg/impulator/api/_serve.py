@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 __all__ = ["serve"]
@@ -13,11 +12,14 @@ def serve(host: str = "127.0.0.1", port: int | None = None) -> None:
     (what the hub proxies to), else 8003."""
     import uvicorn
 
+    from impulator._logs import configure_logging
     from impulator.api._app import create_app
 
     if port is None:
         url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
         tail = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") >= 2 else ""
         port = int(tail) if tail.isdigit() else 8003
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, log_level="info")
+    # uvicorn's lines too go through the one handler: JSON (or IMPULATOR_LOG_FORMAT=text),
+    # tokens in query strings and headers hidden.
+    configure_logging()
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, log_config=None)

@@ -12,7 +12,6 @@ impulator runner [--once] [--cluster local|gateway|ADDRESS]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -100,8 +99,14 @@ def add_commands(commands: Any) -> None:
         "--metrics-port",
         type=int,
         default=None,
-        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: "
+        help="serve Prometheus metrics on PORT/metrics (default: "
         "IMPULATOR_RUNNER_METRICS_PORT, else none)",
+    )
+    p.add_argument(
+        "--metrics-host",
+        default=None,
+        help="address the metrics listen on (default: IMPULATOR_RUNNER_METRICS_HOST, else "
+        "127.0.0.1; 0.0.0.0 in a container Prometheus scrapes)",
     )
     p.add_argument(
         "--stale-after",
@@ -210,14 +215,17 @@ def _iso(value: Any) -> Any:
 
 
 def _runner(args: argparse.Namespace) -> int:
+    from impulator._logs import configure_logging
     from impulator.jobs import Runner
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # One JSON object a line (IMPULATOR_LOG_FORMAT=text for plain lines), secrets hidden.
+    configure_logging()
     port = args.metrics_port or int(os.environ.get("IMPULATOR_RUNNER_METRICS_PORT") or 0)
     if port:
         from impulator.jobs import serve_metrics
 
-        serve_metrics(port)
+        host = args.metrics_host or os.environ.get("IMPULATOR_RUNNER_METRICS_HOST") or "127.0.0.1"
+        serve_metrics(port, host)
     stop = threading.Event()
     # SIGTERM (a service manager stopping us) ends the loop between jobs, like Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -14,6 +14,9 @@ from typing import Any
 
 from impulator.hub._policy import API_SERVICE, GATEWAY_SERVICE
 
+#: How the runner and the API log (JSON lines by default), passed on when set.
+LOG_SETTINGS = ("IMPULATOR_LOG_FORMAT", "IMPULATOR_LOG_LEVEL")
+
 
 def gateway_environment(
     environ: Mapping[str, str], *, local: bool, service: str = GATEWAY_SERVICE
@@ -64,8 +67,9 @@ def runner_service(home: Path, env: dict[str, str], database_url: str | None) ->
     env = dict(env)
     if database_url:
         env["IMPULATOR_DATABASE_URL"] = database_url
-    if os.environ.get("IMPULATOR_RUNNER_METRICS_PORT"):
-        env["IMPULATOR_RUNNER_METRICS_PORT"] = os.environ["IMPULATOR_RUNNER_METRICS_PORT"]
+    for name in ("IMPULATOR_RUNNER_METRICS_PORT", *LOG_SETTINGS):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     folder = home / "runner"
     folder.mkdir(parents=True, exist_ok=True)
     bindir = Path(sys.executable).parent
@@ -98,6 +102,7 @@ def api_service(
         "IMPULATOR_API_MAX_UPLOAD_BYTES",
         "IMPULATOR_BATCH_MAX_BYTES",
         "IMPULATOR_BATCH_MAX_ROWS",
+        *LOG_SETTINGS,
     ):
         if environ.get(name):
             env[name] = environ[name]

@@ -15,7 +15,9 @@ errors (retried with backoff up to the child's ``max_retries``).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
+import numbers
 import os
 import socket
 import threading
@@ -30,6 +32,7 @@ import sqlalchemy as sa
 from distributed import Client, Future, as_completed
 
 from impulator._errors import StoreUnavailable
+from impulator._logs import log_context
 from impulator.batch import (
     BatchRow,
     ChunkResult,
@@ -40,7 +43,14 @@ from impulator.batch import (
     score_chunk,
 )
 from impulator.jobs import _queue as queue
-from impulator.jobs._metrics import COMPOUNDS_PROCESSED, JOB_DURATION, JOBS_COMPLETED, QUEUE_DEPTH
+from impulator.jobs._metrics import (
+    COMPOUNDS_PROCESSED,
+    JOB_DURATION,
+    JOBS_COMPLETED,
+    QUEUE_DEPTH,
+    record_stored,
+)
+from impulator.pipeline import best_class
 from impulator.store import Job, JobState, engine_for, save
 
 __all__ = ["Runner"]
@@ -151,8 +161,9 @@ class Runner:
                         break
                     wait(self.poll_every)
                     continue
-                log.info("job %s of %s: claimed", lease.job_id, lease.owner)
-                self.process(lease, client)
+                with log_context(job_id=lease.job_id, user=lease.owner):
+                    log.info("job %s of %s: claimed", lease.job_id, lease.owner)
+                    self.process(lease, client)
                 processed += 1
         return processed
 
@@ -243,7 +254,12 @@ class Runner:
             row = _batch_row(data)
             groups[row_key(row)].append(child)
             rows.setdefault(row_key(row), row)
-        beat = threading.Thread(target=self._heartbeat, args=(lease, progress), daemon=True)
+        # In a copy of this context, so the heartbeat's log lines name the job and its owner.
+        beat = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(self._heartbeat, lease, progress),
+            daemon=True,
+        )
         beat.start()
         try:
             self._score(lease, client, options, on_duplicate, groups, rows, progress)
@@ -338,9 +354,10 @@ class Runner:
         retries: int,
     ) -> None:
         """Store one scored structure for each child that asked for it, as the owner."""
+        stored = 0
         for child in children:
 
-            def work(conn: sa.Connection, child: Any = child) -> None:
+            def work(conn: sa.Connection, child: Any = child) -> bool:
                 self._as_owner(conn, lease.owner)
                 # FOR SHARE: a cancel committed by the owner waits for this transaction, and
                 # once committed, it is seen here: nothing is written after a cancel.
@@ -348,14 +365,14 @@ class Runner:
                     sa.select(Job.status).where(Job.id == lease.job_id).with_for_update(read=True)
                 ).scalar()
                 if parent == JobState.CANCELLED:
-                    return
+                    return False
                 if result.report is None:
                     queue.finish_child(
                         conn, child.id, JobState.FAILED, error=result.error, retries=retries
                     )
-                    return
+                    return False
                 if not queue.lock_pending_child(conn, child.id):
-                    return  # stored before a crash, or by another runner
+                    return False  # stored before a crash, or by another runner
                 name = child.input_data.get("name")
                 compound_id = save(
                     result.report,
@@ -371,8 +388,16 @@ class Runner:
                     retries=retries,
                     result={"compound_id": compound_id, "rows": len(result.report.rows)},
                 )
+                return True
 
-            self._db(work)
+            stored += self._db(work)
+        if stored and result.report is not None:
+            score = result.report.summary.get("best_score")
+            record_stored(
+                best_class(result.report.rows),
+                float(score) if isinstance(score, numbers.Real) else None,
+                stored,
+            )
 
     def _close(self, lease: queue.Lease, progress: _Progress) -> str:
         if progress.lost:

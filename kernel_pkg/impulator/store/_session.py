@@ -35,6 +35,7 @@ from sqlalchemy.pool import StaticPool
 
 from impulator._errors import PermissionDenied, StoreUnavailable
 from impulator._urls import redact
+from impulator.store._metrics import instrument, watch_pools
 from impulator.store._migrate import alembic_config, database_url
 
 __all__ = ["Tx", "acting_as", "connect", "dispose", "engine_for", "local_user", "transaction"]
@@ -78,8 +79,18 @@ def _create(url: str) -> sa.Engine:
             Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, **options)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    else:
+        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    instrument(engine)
+    return engine
+
+
+def _open_engines() -> list[sa.Engine]:
+    with _lock:
+        return list(_engines.values())
+
+
+watch_pools(_open_engines)
 
 
 def engine_for(url: str | None = None) -> sa.Engine:
