@@ -129,3 +129,19 @@ def test_openapi_docs_and_metrics(client: TestClient) -> None:
     assert "12345" not in metrics and "alice" not in metrics
     assert client.get(f"{BASE}/health").json() == {"status": "ok"}
     assert client.get(f"{BASE}/nowhere").json()["error"].startswith("No such address")
+
+
+def test_distribution_and_trends_of_an_empty_store_and_bad_parameters(
+    client: TestClient,
+) -> None:
+    got = client.get(f"{BASE}/analytics/distribution?bins=5", headers=auth("vera-token"))
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["rows"] == 0 and len(body["scores"]) == 10
+    assert set(body["histograms"]) == {"pactivity", "sei", "bei", "nsei", "nbei"}
+    weeks = client.get(f"{BASE}/analytics/trends?every=week&periods=3", headers=auth("vera-token"))
+    assert [w["stored"] for w in weeks.json()] == [0, 0, 0]
+    for path in ("analytics/distribution?bins=0", "analytics/trends?every=month"):
+        refused = client.get(f"{BASE}/{path}", headers=auth("vera-token"))
+        assert refused.status_code == 422, path
+        assert refused.json()["error"].startswith("Invalid request ("), refused.json()

@@ -184,6 +184,51 @@ def test_bob_gets_404_on_alices_rows_and_sees_none_of_them(platform: Platform) -
         assert alice.get(f"compounds/{compound_id}").status_code == 200
 
 
+def _visible_rows(http: httpx.Client) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every compound the caller can list, and all their rows (read one by one)."""
+    listed = http.get("compounds", params={"limit": 500}).json()["items"]
+    compounds = [http.get(f"compounds/{c['id']}").json() for c in listed]
+    return compounds, [dict(r, compound=c["id"]) for c in compounds for r in c["rows"]]
+
+
+def test_distribution_and_trends_count_what_each_user_sees(platform: Platform) -> None:
+    compound_id = platform.state.get("compound_id")
+    assert compound_id, "run with the submission test first (same module)"
+    for user in ("chemist", "instructor"):
+        with platform.http(user) as http:
+            compounds, rows = _visible_rows(http)
+            target = "CHEMBL1862"
+            got = http.get("analytics/distribution", params={"target": target}).json()
+            chosen = [r for r in rows if r.get("target_chembl_id") == target]
+            assert got["rows"] == len(chosen), user
+            assert got["compounds"] == len({r["compound"] for r in chosen}), user
+            scores = [0] * 10
+            for r in chosen:
+                if r.get("final_score") is not None:
+                    scores[min(int(r["final_score"] * 10), 9)] += 1
+            assert [b["count"] for b in got["scores"]] == scores, user
+            everything = http.get("analytics/distribution").json()
+            assert everything["rows"] == len(rows), user
+            pactivity = [r["pactivity"] for r in rows if r.get("pactivity") is not None]
+            histogram = everything["histograms"]["pactivity"]
+            assert histogram["count"] == len(pactivity)
+            assert sum(b["count"] for b in histogram["bins"]) == len(pactivity)
+            days = http.get("analytics/trends", params={"periods": 7}).json()
+            weeks = http.get("analytics/trends", params={"every": "week", "periods": 2}).json()
+            assert days[-1]["total"] == weeks[-1]["total"] == len(compounds), user
+            print(
+                f"{user}: {len(compounds)} compounds, {len(rows)} rows, {len(chosen)} on {target}"
+            )
+            if user == "chemist":
+                assert compound_id in {r["compound"] for r in chosen}
+                assert days[-1]["stored"] >= 1
+            else:
+                assert compound_id not in {c["id"] for c in compounds}
+    with platform.client("chemist") as api:
+        assert api.distribution(target="CHEMBL1862")["rows"] >= 1
+        assert len(api.trends(every="week", periods=4)) == 4
+
+
 def test_a_read_only_token_and_the_viewer_read_but_cannot_submit(platform: Platform) -> None:
     for user, scopes in (("chemist", ["custom:impulator:read"]), ("viewer", None)):
         with platform.http(user, scopes) as http:
