@@ -1,10 +1,12 @@
 """The REST API on the real local platform: one ``hub/launch.py up`` for the module, hub-issued
 tokens, the API service behind the hub's proxy, PostgreSQL with row-level security and the
-job runner.
+job runner; a browser's login through the hub's OAuth; schemathesis against the live server.
 
 Users: ``chemist`` plays Alice; ``instructor`` plays Bob (another writer, sharing a group with
-Alice but shown nothing she did not share); ``viewer`` reads only. Timings are printed
-(``pytest -s``).
+Alice but shown nothing she did not share); ``viewer`` reads only; ``admin`` is the
+schemathesis caller (its own rate-limit buckets). Reads are not rate-limited here (a large
+per-minute limit) so schemathesis's requests are all answered; submissions keep the default.
+Timings are printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
 
 from impulator.api import ApiRequestError, Client
 from tests.conftest import DASATINIB
 from tests.hub.platform import (
+    ADMIN_PASSWORD,
+    USER_PASSWORD,
     admin_database_url,
     down,
     free_port,
@@ -55,7 +60,7 @@ class Platform:
         key = f"{user}:{scopes}"
         if key not in self.tokens:
             with httpx.Client(base_url=self.base, timeout=60) as client:
-                login(client, user)
+                login(client, user, ADMIN_PASSWORD if user == "admin" else USER_PASSWORD)
                 if scopes is None:
                     self.tokens[key] = token_for(client, user)
                 else:
@@ -82,7 +87,11 @@ class Platform:
 @pytest.fixture(scope="module")
 def platform(demo_dir: Path) -> Iterator[Platform]:
     metrics_port = str(free_port())
-    with launcher_environment(demo_dir, IMPULATOR_RUNNER_METRICS_PORT=metrics_port) as env:
+    with launcher_environment(
+        demo_dir,
+        IMPULATOR_RUNNER_METRICS_PORT=metrics_port,
+        IMPULATOR_API_READS_PER_MINUTE="100000",
+    ) as env:
         launcher, started = up(env)
         TIMINGS["hub_start_s"] = started
         base = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}"
@@ -310,3 +319,89 @@ def test_the_runner_counts_jobs_and_compounds(platform: Platform) -> None:
     assert samples["job_duration_seconds_count"] >= 1
     assert "queue_depth" in samples
     assert "chemist" not in text
+
+
+# -- a browser of a logged-in user: the hub's OAuth ------------------------------------------
+
+BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"}
+COOKIE = "service-impulator-api"
+
+
+def test_a_logged_in_browser_is_sent_through_the_hubs_oauth_and_served(
+    platform: Platform,
+) -> None:
+    started = time.monotonic()
+    with httpx.Client(base_url=platform.base, timeout=60, headers=BROWSER_HEADERS) as browser:
+        # Not logged in: the hub's login page.
+        page = browser.get(f"{V1}/compounds", follow_redirects=True)
+        assert page.url.path == "/hub/login", page.url
+        login(browser, "chemist")
+        page = browser.get(f"{V1}/compounds", params={"limit": 5}, follow_redirects=True)
+        TIMINGS["browser_oauth_s"] = time.monotonic() - started
+        assert page.status_code == 200, page.text[:500]
+        assert page.url.path == f"{V1}/compounds"
+        hops = [r.url.path for r in page.history]
+        assert "/hub/api/oauth2/authorize" in hops and f"{SERVICE}/oauth_callback" in hops, hops
+        listed = page.json()
+        assert listed["total"] >= 1 and {c["owner"] for c in listed["items"]} <= {"chemist"}
+        cookies = {c.name: c for c in browser.cookies.jar}
+        assert COOKIE in cookies and cookies[COOKIE].path == f"{SERVICE}/"
+        assert cookies[COOKIE].has_nonstandard_attr("HttpOnly")
+        xsrf = str(cookies[f"{COOKIE}-xsrf"].value)
+        # Served at once now, without the hub: the cookie is the login.
+        again = browser.get(f"{V1}/analytics/summary")
+        assert again.status_code == 200 and again.json()["total_compounds"] == listed["total"]
+
+        # A change from another origin without the XSRF value is refused...
+        for headers in ({"Origin": "http://elsewhere.example"}, {"X-XSRFToken": "guess"}):
+            refused = browser.post(f"{V1}/compounds", json={"query": "CCO"}, headers=headers)
+            assert refused.status_code == 403, refused.text
+            assert "X-XSRFToken" in refused.json()["error"]
+        # ... and with it the request goes through as the user (here: no such compound).
+        missing = browser.delete(f"{V1}/compounds/2147483647", headers={"X-XSRFToken": xsrf})
+        assert missing.status_code == 404, missing.text
+    # A script without a token still gets the JSON 401, not the login.
+    assert httpx.get(f"{platform.base}{V1}/compounds", timeout=30).status_code == 401
+
+
+def test_an_oauth_callback_without_its_state_cookie_is_refused(platform: Platform) -> None:
+    response = httpx.get(
+        f"{platform.base}{SERVICE}/oauth_callback", params={"code": "x", "state": "y"}, timeout=30
+    )
+    assert response.status_code == 403 and "open the page again" in response.json()["error"]
+
+
+# -- schemathesis against the live server ----------------------------------------------------
+
+
+def test_live_no_server_errors_and_responses_match_the_schema(platform: Platform) -> None:
+    """Every operation of the served OpenAPI document, bounded examples each, against the
+    live server behind the hub's proxy with the admin's hub-issued token."""
+    schemathesis = pytest.importorskip("schemathesis")
+    started = time.monotonic()
+    schema = schemathesis.openapi.from_url(f"{platform.base}{V1}/openapi.json", timeout=60)
+    headers = {"Authorization": f"token {platform.token('admin')}"}
+    checks = [
+        schemathesis.checks.not_a_server_error,
+        schemathesis.checks.response_schema_conformance,
+    ]
+    checked = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=10,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any) -> None:
+            case.call_and_validate(headers=headers, checks=checks, timeout=60)
+
+        check()
+        checked.append(operation.label)
+    TIMINGS["schemathesis_s"] = time.monotonic() - started
+    print(f"schemathesis: {len(checked)} operations checked against the live server")
+    assert "GET /services/impulator-api/v1/analytics/distribution" in checked
+    assert len(checked) >= 15

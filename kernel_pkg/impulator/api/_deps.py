@@ -12,6 +12,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from impulator.api._auth import Caller, authenticate, require
+from impulator.api._browser import BrowserLogin
 from impulator.api._limits import RateLimiter
 from impulator.api._settings import ApiSettings, Identify
 from impulator.store import acting_as
@@ -38,11 +39,13 @@ TOKEN_HEADER = APIKeyHeader(
 
 @dataclass
 class Service:
-    """The app's shared parts: settings, the token check and the rate limiter."""
+    """The app's shared parts: settings, the token check, the rate limiter and the hub's
+    login for browsers (None: tokens only)."""
 
     settings: ApiSettings
     identify: Identify
     limiter: RateLimiter
+    browser: BrowserLogin | None = None
 
     @property
     def url(self) -> str | None:
@@ -72,7 +75,7 @@ def access(level: str, bucket: str = "read") -> Callable[..., Awaitable[Caller]]
         request: Request, _token: Annotated[str | None, Security(TOKEN_HEADER)] = None
     ) -> Caller:
         service = service_of(request)
-        caller = await authenticate(request, service.identify)
+        caller = await authenticate(request, service.identify, service.browser)
         require(caller, level)
         await run_in_threadpool(service.limiter.hit, caller.name, bucket)
         return caller
