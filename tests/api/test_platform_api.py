@@ -374,34 +374,54 @@ def test_an_oauth_callback_without_its_state_cookie_is_refused(platform: Platfor
 # -- schemathesis against the live server ----------------------------------------------------
 
 
+def error_is_a_sentence(_ctx: Any, response: Any, case: Any) -> None:
+    """A schemathesis check: every error body is exactly {"error": "<a sentence>"}."""
+    if response.status_code < 400:
+        return
+    body = json.loads(response.content)
+    assert set(body) == {"error"}, (case.operation.label, body)
+    words = str(body["error"]).split()
+    assert len(words) >= 5 and body["error"].rstrip().endswith((".", ")")), body
+
+
 def test_live_no_server_errors_and_responses_match_the_schema(platform: Platform) -> None:
-    """Every operation of the served OpenAPI document, bounded examples each, against the
-    live server behind the hub's proxy with the admin's hub-issued token."""
+    """Every operation of the served OpenAPI document against the live server behind the
+    hub's proxy, with the admin's hub-issued token: bounded valid examples, then bounded
+    invalid ones (those must be refused with a 4xx sentence, never a 5xx)."""
     schemathesis = pytest.importorskip("schemathesis")
+    from schemathesis import GenerationMode
+
     started = time.monotonic()
     schema = schemathesis.openapi.from_url(f"{platform.base}{V1}/openapi.json", timeout=60)
     headers = {"Authorization": f"token {platform.token('admin')}"}
     checks = [
         schemathesis.checks.not_a_server_error,
         schemathesis.checks.response_schema_conformance,
+        error_is_a_sentence,
     ]
-    checked = []
+    checked: list[str] = []
+    statuses: dict[int, int] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
+        for mode, examples in ((GenerationMode.POSITIVE, 10), (GenerationMode.NEGATIVE, 4)):
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=10,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=checks, timeout=60)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def check(case: Any) -> None:
+                response = case.call_and_validate(headers=headers, checks=checks, timeout=60)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-        check()
+            check()
         checked.append(operation.label)
     TIMINGS["schemathesis_s"] = time.monotonic() - started
-    print(f"schemathesis: {len(checked)} operations checked against the live server")
+    print(
+        f"schemathesis: {len(checked)} operations, responses by status {sorted(statuses.items())}"
+    )
     assert "GET /services/impulator-api/v1/analytics/distribution" in checked
-    assert len(checked) >= 15
+    assert len(checked) >= 15 and not any(status >= 500 for status in statuses)
+    assert statuses.get(200, 0) > 0 and statuses.get(422, 0) > 0

@@ -18,7 +18,7 @@ from impulator.api import _compounds, _jobs, _reads
 from impulator.api._auth import browser_login, hub_auth, hub_identify
 from impulator.api._browser import install_oauth_callback
 from impulator.api._deps import Service
-from impulator.api._errors import install_error_handlers
+from impulator.api._errors import ERROR_RESPONSES, install_error_handlers
 from impulator.api._limits import RateLimiter
 from impulator.api._metrics import install_metrics
 from impulator.api._settings import ApiSettings
@@ -48,6 +48,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         openapi_url=f"{v1}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
     limits = {"submit": settings.submits_per_minute, "read": settings.reads_per_minute}
     limiter = RateLimiter(settings.database_url, limits)

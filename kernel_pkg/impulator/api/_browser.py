@@ -166,7 +166,12 @@ class BrowserLogin:
         next_url = str(self.oauth.get_next_url(state))
         verifier = self.oauth.get_code_verifier(state)
         self.oauth.clear_oauth_state(state)
-        token = await self.oauth.token_for_code(code, code_verifier=verifier, sync=False)
+        try:
+            token = await self.oauth.token_for_code(code, code_verifier=verifier, sync=False)
+        except Exception as exc:  # the hub refused the code (used, expired) or is away
+            raise ApiError(
+                403, f"The hub did not confirm this login ({exc}): open the page again."
+            ) from exc
         if not next_url.startswith(self.base + "/"):  # only pages of this service
             next_url = self.base + "/v1/docs"
         response = RedirectResponse(next_url, status_code=302)

@@ -14,13 +14,45 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from impulator._errors import CompoundNotFound, PermissionDenied, StoreUnavailable
 
-__all__ = ["ApiError", "error", "install_error_handlers", "jsonable", "size_in_words"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ApiError",
+    "ErrorBody",
+    "error",
+    "install_error_handlers",
+    "jsonable",
+    "size_in_words",
+]
 
 log = logging.getLogger("impulator.api")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str = Field(description="What went wrong and what to do about it, in a sentence.")
+
+
+#: The error responses every operation may give, in the OpenAPI document (so a validation
+#: error is documented as this body, not FastAPI's default one).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": words}
+    for status, words in (
+        (400, "The request cannot be done as asked (the sentence says why)."),
+        (401, "No token, or one the hub does not know."),
+        (403, "The token lacks the permission, or the database refused."),
+        (404, "No such compound, job or address (or not yours to see)."),
+        (413, "The upload is too large."),
+        (422, "A parameter or the body is invalid."),
+        (429, "Too many requests this minute; see Retry-After."),
+        (503, "The database or the hub cannot be reached just now."),
+    )
+}
 
 
 class ApiError(Exception):

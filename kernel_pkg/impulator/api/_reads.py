@@ -129,7 +129,9 @@ async def export(
             if not part.strip():
                 continue
             if not part.strip().isdigit() or not 1 <= int(part) <= MAX_ID:
-                raise ApiError(400, f"{part.strip()!r} is not a compound id: ids are numbers.")
+                raise ApiError(
+                    400, f"{part.strip()[:40]!r} is not a compound id: send numbers, ?ids=1,2,3."
+                )
             chosen.append(int(part))
     if not chosen:
         raise ApiError(400, "Choose at least one compound: ?ids=1,2,3.")
