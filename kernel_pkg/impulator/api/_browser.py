@@ -14,14 +14,18 @@ only pages of this site can read: a form or script of another site cannot, so it
 The value is derived from the login's token with the service's secret, so another site
 cannot plant one either.
 
-The OAuth state lives in this process (as in ``HubOAuth``): run one API process per login
-flow, or use tokens.
+The login's state (its random id, the PKCE verifier and the page to return to) travels in a
+short-lived cookie signed with the service's secret, not in the process's memory, so a login
+started on one API replica finishes on any other.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+import secrets
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
@@ -105,7 +109,7 @@ class BrowserLogin:
         verifier, challenge, method = self.oauth.generate_pkce_code_challenge()
         path = request.url.path
         next_url = path + (f"?{request.url.query}" if request.url.query else "")
-        state = self.oauth.generate_state(next_url, code_verifier=verifier)
+        state = secrets.token_urlsafe(16)
         query = urlencode(
             {
                 "client_id": self.oauth.oauth_client_id,
@@ -116,12 +120,39 @@ class BrowserLogin:
                 "code_challenge_method": method,
             }
         )
-        cookie = self._cookie_header(self.state_cookie, state, max_age=600)
+        sealed = self.seal({"state": state, "verifier": verifier, "next": next_url})
+        cookie = self._cookie_header(self.state_cookie, sealed, max_age=600)
         return ApiError(
             302,
             "Log in at the hub first: follow the Location header (browsers do it themselves).",
             {"Location": f"{self.oauth.oauth_authorization_url}?{query}", "Set-Cookie": cookie},
         )
+
+    def seal(self, values: dict[str, str]) -> str:
+        """``values`` as a cookie value signed with the service's secret.
+
+        >>> from types import SimpleNamespace
+        >>> login = BrowserLogin(SimpleNamespace(), "/s", secret="k")  # type: ignore[arg-type]
+        >>> login.unseal(login.seal({"state": "x"})), login.unseal("forged.value")
+        ({'state': 'x'}, {})
+        """
+        data = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+        return f"{data}.{self._sign(data)}"
+
+    def unseal(self, sealed: str) -> dict[str, str]:
+        """The values of a sealed cookie; empty when it was not signed by this service."""
+        data, _, signature = sealed.partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(data).encode()):
+            return {}
+        try:
+            values = json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
+
+    def _sign(self, data: str) -> str:
+        digest = hmac.new(self.secret.encode(), b"oauth-state:" + data.encode(), hashlib.sha256)
+        return digest.hexdigest()
 
     def _cookie_header(self, name: str, value: str, *, max_age: int, httponly: bool = True) -> str:
         jar: SimpleCookie = SimpleCookie()
@@ -156,16 +187,13 @@ class BrowserLogin:
             raise ApiError(
                 400, "This address finishes a login started by the hub: open an API page."
             )
-        if not hmac.compare_digest(
-            state.encode(), request.cookies.get(self.state_cookie, "").encode()
-        ):
+        saved = self.unseal(request.cookies.get(self.state_cookie, ""))
+        if not hmac.compare_digest(state.encode(), saved.get("state", "").encode()):
             raise ApiError(
                 403,
                 "This login was not started by this browser or is too old: open the page again.",
             )
-        next_url = str(self.oauth.get_next_url(state))
-        verifier = self.oauth.get_code_verifier(state)
-        self.oauth.clear_oauth_state(state)
+        next_url, verifier = saved.get("next", ""), saved.get("verifier") or None
         try:
             token = await self.oauth.token_for_code(code, code_verifier=verifier, sync=False)
         except Exception as exc:  # the hub refused the code (used, expired) or is away
