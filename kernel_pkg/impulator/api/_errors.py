@@ -23,6 +23,7 @@ __all__ = [
     "ERROR_RESPONSES",
     "ApiError",
     "ErrorBody",
+    "as_sentence",
     "error",
     "install_error_handlers",
     "jsonable",
@@ -77,11 +78,28 @@ def size_in_words(size: int) -> str:
     return f"{size} bytes"
 
 
+def as_sentence(message: str) -> str:
+    """The library's words as a sentence: a capital first letter and a full stop.
+
+    >>> as_sentence("no group named 'x': an administrator creates groups")
+    "No group named 'x': an administrator creates groups."
+    """
+    message = message.strip()
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
 def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The JSON error response."""
     return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
 
 
+#: FastAPI's and Starlette's own words, and what to say instead.
+_DETAIL_WORDS = {
+    "There was an error parsing the body": (
+        "The body is not valid JSON: send a JSON object with Content-Type: application/json."
+    ),
+}
 _HTTP_WORDS = {
     404: "No such address in the impulator API: see /v1/openapi.json for the endpoints.",
     405: "This address does not accept that method: see /v1/openapi.json for the endpoints.",
@@ -106,7 +124,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
-        message = _HTTP_WORDS.get(exc.status_code) or detail or "The request failed."
+        message = (
+            _HTTP_WORDS.get(exc.status_code)
+            or _DETAIL_WORDS.get(detail or "")
+            or as_sentence(detail or "The request failed; check it against /v1/openapi.json.")
+        )
         return error(exc.status_code, message, exc.headers)
 
     async def invalid(_: Request, exc: Exception) -> JSONResponse:
@@ -122,8 +144,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The API failed unexpectedly; the details are in its log for "
                 "the administrator. Try again later.",
             )
-        message = str(exc) or type(exc).__name__
-        return error(status, message[0].upper() + message[1:])
+        return error(status, as_sentence(str(exc) or type(exc).__name__))
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
