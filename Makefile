@@ -76,6 +76,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_exports.py
 	$(PY) benchmarks/bench_dashboards.py
 	$(PY) benchmarks/bench_observability.py
+	$(PY) benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -206,3 +206,28 @@ def test_observability_benchmark_prints_both_costs(capsys: pytest.CaptureFixture
         out,
         re.MULTILINE,
     ), out
+
+
+def test_api_benchmark_runs_with_a_few_clients(capsys: pytest.CaptureFixture[str]) -> None:
+    """The API on uvicorn and the library, get and list, a few clients: the lines are printed."""
+    from tests.postgres import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    code = _load("bench_api").main(["--compounds", "3", "--clients", "3", "--requests", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for label in ("get one compound", "list a page of 50"):
+        for path in ("api", "library"):
+            assert re.search(
+                rf"^{label}, {path}: +p50 +[\d.]+ ms, p95 +[\d.]+ ms, +[\d.]+ requests/s "
+                r"\(6 requests\)$",
+                out,
+                re.MULTILINE,
+            ), out
+        assert re.search(
+            rf"^{label}, API overhead: p50 [\d.]+x, p95 [\d.]+x the library; throughput "
+            r"[\d.]+x lower$",
+            out,
+            re.MULTILINE,
+        ), out

@@ -1,10 +1,12 @@
 """The REST API on the real local platform: one ``hub/launch.py up`` for the module, hub-issued
 tokens, the API service behind the hub's proxy, PostgreSQL with row-level security and the
-job runner.
+job runner; a browser's login through the hub's OAuth; schemathesis against the live server.
 
 Users: ``chemist`` plays Alice; ``instructor`` plays Bob (another writer, sharing a group with
-Alice but shown nothing she did not share); ``viewer`` reads only. Timings are printed
-(``pytest -s``).
+Alice but shown nothing she did not share); ``viewer`` reads only; ``admin`` is the
+schemathesis caller (its own rate-limit buckets). Reads are not rate-limited here (a large
+per-minute limit) so schemathesis's requests are all answered; submissions keep the default.
+Timings are printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 
 from impulator.api import ApiRequestError, Client
 from tests.conftest import DASATINIB
 from tests.hub.platform import (
+    ADMIN_PASSWORD,
+    USER_PASSWORD,
     admin_database_url,
     down,
     free_port,
@@ -55,7 +61,7 @@ class Platform:
         key = f"{user}:{scopes}"
         if key not in self.tokens:
             with httpx.Client(base_url=self.base, timeout=60) as client:
-                login(client, user)
+                login(client, user, ADMIN_PASSWORD if user == "admin" else USER_PASSWORD)
                 if scopes is None:
                     self.tokens[key] = token_for(client, user)
                 else:
@@ -82,7 +88,11 @@ class Platform:
 @pytest.fixture(scope="module")
 def platform(demo_dir: Path) -> Iterator[Platform]:
     metrics_port = str(free_port())
-    with launcher_environment(demo_dir, IMPULATOR_RUNNER_METRICS_PORT=metrics_port) as env:
+    with launcher_environment(
+        demo_dir,
+        IMPULATOR_RUNNER_METRICS_PORT=metrics_port,
+        IMPULATOR_API_READS_PER_MINUTE="100000",
+    ) as env:
         launcher, started = up(env)
         TIMINGS["hub_start_s"] = started
         base = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}"
@@ -184,6 +194,51 @@ def test_bob_gets_404_on_alices_rows_and_sees_none_of_them(platform: Platform) -
         assert alice.get(f"compounds/{compound_id}").status_code == 200
 
 
+def _visible_rows(http: httpx.Client) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every compound the caller can list, and all their rows (read one by one)."""
+    listed = http.get("compounds", params={"limit": 500}).json()["items"]
+    compounds = [http.get(f"compounds/{c['id']}").json() for c in listed]
+    return compounds, [dict(r, compound=c["id"]) for c in compounds for r in c["rows"]]
+
+
+def test_distribution_and_trends_count_what_each_user_sees(platform: Platform) -> None:
+    compound_id = platform.state.get("compound_id")
+    assert compound_id, "run with the submission test first (same module)"
+    for user in ("chemist", "instructor"):
+        with platform.http(user) as http:
+            compounds, rows = _visible_rows(http)
+            target = "CHEMBL1862"
+            got = http.get("analytics/distribution", params={"target": target}).json()
+            chosen = [r for r in rows if r.get("target_chembl_id") == target]
+            assert got["rows"] == len(chosen), user
+            assert got["compounds"] == len({r["compound"] for r in chosen}), user
+            scores = [0] * 10
+            for r in chosen:
+                if r.get("final_score") is not None:
+                    scores[min(int(r["final_score"] * 10), 9)] += 1
+            assert [b["count"] for b in got["scores"]] == scores, user
+            everything = http.get("analytics/distribution").json()
+            assert everything["rows"] == len(rows), user
+            pactivity = [r["pactivity"] for r in rows if r.get("pactivity") is not None]
+            histogram = everything["histograms"]["pactivity"]
+            assert histogram["count"] == len(pactivity)
+            assert sum(b["count"] for b in histogram["bins"]) == len(pactivity)
+            days = http.get("analytics/trends", params={"periods": 7}).json()
+            weeks = http.get("analytics/trends", params={"every": "week", "periods": 2}).json()
+            assert days[-1]["total"] == weeks[-1]["total"] == len(compounds), user
+            print(
+                f"{user}: {len(compounds)} compounds, {len(rows)} rows, {len(chosen)} on {target}"
+            )
+            if user == "chemist":
+                assert compound_id in {r["compound"] for r in chosen}
+                assert days[-1]["stored"] >= 1
+            else:
+                assert compound_id not in {c["id"] for c in compounds}
+    with platform.client("chemist") as api:
+        assert api.distribution(target="CHEMBL1862")["rows"] >= 1
+        assert len(api.trends(every="week", periods=4)) == 4
+
+
 def test_a_read_only_token_and_the_viewer_read_but_cannot_submit(platform: Platform) -> None:
     for user, scopes in (("chemist", ["custom:impulator:read"]), ("viewer", None)):
         with platform.http(user, scopes) as http:
@@ -274,3 +329,113 @@ def test_the_runner_counts_jobs_and_compounds(platform: Platform) -> None:
     assert samples['db_query_duration_seconds_count{statement="insert"}'] >= 1
     assert samples["db_connections_max"] >= 1
     assert "chemist" not in text and ALICE_COMPOUND not in text
+
+
+# -- a browser of a logged-in user: the hub's OAuth ------------------------------------------
+
+BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"}
+COOKIE = "service-impulator-api"
+
+
+def test_a_logged_in_browser_is_sent_through_the_hubs_oauth_and_served(
+    platform: Platform,
+) -> None:
+    started = time.monotonic()
+    with httpx.Client(base_url=platform.base, timeout=60, headers=BROWSER_HEADERS) as browser:
+        # Not logged in: the hub's login page.
+        page = browser.get(f"{V1}/compounds", follow_redirects=True)
+        assert page.url.path == "/hub/login", page.url
+        login(browser, "chemist")
+        page = browser.get(f"{V1}/compounds", params={"limit": 5}, follow_redirects=True)
+        TIMINGS["browser_oauth_s"] = time.monotonic() - started
+        assert page.status_code == 200, page.text[:500]
+        assert page.url.path == f"{V1}/compounds"
+        hops = [r.url.path for r in page.history]
+        assert "/hub/api/oauth2/authorize" in hops and f"{SERVICE}/oauth_callback" in hops, hops
+        listed = page.json()
+        with platform.http("chemist") as script:  # the same as the user's own token sees
+            assert listed["total"] == script.get("compounds").json()["total"]
+        cookies = {c.name: c for c in browser.cookies.jar}
+        assert COOKIE in cookies and cookies[COOKIE].path == f"{SERVICE}/"
+        assert cookies[COOKIE].has_nonstandard_attr("HttpOnly")
+        xsrf = str(cookies[f"{COOKIE}-xsrf"].value)
+        # Served at once now, without the hub: the cookie is the login.
+        again = browser.get(f"{V1}/analytics/summary")
+        assert again.status_code == 200 and again.json()["total_compounds"] == listed["total"]
+
+        # A change from another origin without the XSRF value is refused...
+        for headers in ({"Origin": "http://elsewhere.example"}, {"X-XSRFToken": "guess"}):
+            refused = browser.post(f"{V1}/compounds", json={"query": "CCO"}, headers=headers)
+            assert refused.status_code == 403, refused.text
+            assert "X-XSRFToken" in refused.json()["error"]
+        # ... and with it the request goes through as the user (here: no such compound).
+        missing = browser.delete(f"{V1}/compounds/2147483647", headers={"X-XSRFToken": xsrf})
+        assert missing.status_code == 404, missing.text
+    # A script without a token still gets the JSON 401, not the login.
+    assert httpx.get(f"{platform.base}{V1}/compounds", timeout=30).status_code == 401
+
+
+def test_an_oauth_callback_without_its_state_cookie_is_refused(platform: Platform) -> None:
+    response = httpx.get(
+        f"{platform.base}{SERVICE}/oauth_callback", params={"code": "x", "state": "y"}, timeout=30
+    )
+    assert response.status_code == 403 and "open the page again" in response.json()["error"]
+
+
+# -- schemathesis against the live server ----------------------------------------------------
+
+
+def error_is_a_sentence(_ctx: Any, response: Any, case: Any) -> None:
+    """A schemathesis check: every error body is exactly {"error": "<a sentence>"}."""
+    if response.status_code < 400:
+        return
+    body = json.loads(response.content)
+    assert set(body) == {"error"}, (case.operation.label, body)
+    words = str(body["error"]).split()
+    assert len(words) >= 5 and body["error"].rstrip().endswith((".", ")")), body
+
+
+def test_live_no_server_errors_and_responses_match_the_schema(platform: Platform) -> None:
+    """Every operation of the served OpenAPI document against the live server behind the
+    hub's proxy, with the admin's hub-issued token: bounded valid examples, then bounded
+    invalid ones (those must be refused with a 4xx sentence, never a 5xx)."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from schemathesis import GenerationMode
+
+    started = time.monotonic()
+    schema = schemathesis.openapi.from_url(f"{platform.base}{V1}/openapi.json", timeout=60)
+    headers = {"Authorization": f"token {platform.token('admin')}"}
+    checks = [
+        schemathesis.checks.not_a_server_error,
+        schemathesis.checks.response_schema_conformance,
+        error_is_a_sentence,
+    ]
+    checked: list[str] = []
+    statuses: dict[int, int] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode, examples in ((GenerationMode.POSITIVE, 10), (GenerationMode.NEGATIVE, 4)):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def check(case: Any) -> None:
+                response = case.call_and_validate(headers=headers, checks=checks, timeout=60)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+            try:
+                check()
+            except Unsatisfiable:  # no parameters and no body: nothing invalid to send
+                assert mode == GenerationMode.NEGATIVE
+        checked.append(operation.label)
+    TIMINGS["schemathesis_s"] = time.monotonic() - started
+    print(
+        f"schemathesis: {len(checked)} operations, responses by status {sorted(statuses.items())}"
+    )
+    assert "GET /services/impulator-api/v1/analytics/distribution" in checked
+    assert len(checked) >= 15 and not any(status >= 500 for status in statuses)
+    assert statuses.get(200, 0) > 0 and statuses.get(422, 0) > 0

@@ -65,7 +65,9 @@ def test_local_mode_roles_scopes_services_and_gateway_settings(
         "custom:impulator:admin",
     }
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
-    assert roles["impulator-viewer"]["scopes"] == ["custom:impulator:read"]
+    api_access = "access:services!service=impulator-api"
+    assert roles["impulator-viewer"]["scopes"] == ["custom:impulator:read", api_access]
+    assert all(api_access in roles[f"impulator-{r}"]["scopes"] for r in ("chemist", "admin"))
     assert roles["impulator-viewer"]["groups"] == ["impulator-viewers"]
     # Viewers get no gateway access; chemists and instructors do.
     gateway_access = "access:services!service=dask-gateway"
@@ -90,6 +92,7 @@ def test_local_mode_roles_scopes_services_and_gateway_settings(
     api = services["impulator-api"]
     assert api["url"].startswith("http://127.0.0.1:") and api["command"][1:3] == ["api", "--port"]
     assert not any("PASSWORD" in k for k in api["environment"])
+    assert api["oauth_no_confirm"] and "custom:impulator:read" in api["oauth_client_allowed_scopes"]
     gateway = services["dask-gateway"]
     assert gateway["url"] == "http://127.0.0.1:8124"
     assert gateway["command"][-1].endswith("dask_gateway_config.py")

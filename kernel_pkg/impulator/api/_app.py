@@ -15,9 +15,10 @@ from fastapi.staticfiles import StaticFiles
 
 from impulator._version import __version__
 from impulator.api import _compounds, _jobs, _reads
-from impulator.api._auth import hub_identify
+from impulator.api._auth import browser_login, hub_auth, hub_identify
+from impulator.api._browser import install_oauth_callback
 from impulator.api._deps import Service
-from impulator.api._errors import install_error_handlers
+from impulator.api._errors import ERROR_RESPONSES, install_error_handlers
 from impulator.api._limits import RateLimiter
 from impulator.api._metrics import install_metrics
 from impulator.api._settings import ApiSettings
@@ -28,8 +29,10 @@ DESCRIPTION = """\
 Analyze compounds, follow jobs and read results of the impulator platform from scripts.
 
 Send a JupyterHub API token in `Authorization: token <token>` (make one on the hub's token
-page). Each request acts as the token's user in the database: you see your own results and
-those shared with your groups. Errors are `{"error": "<what to do>"}`.
+page); in a browser logged in to the hub, the hub's login works too (changes then need the
+`X-XSRFToken` header with the login's XSRF cookie). Each request acts as the token's user in
+the database: you see your own results and those shared with your groups. Errors are
+`{"error": "<what to do>"}`.
 """
 
 
@@ -45,15 +48,25 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         openapi_url=f"{v1}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
-    identify = settings.identify or hub_identify(settings)
     limits = {"submit": settings.submits_per_minute, "read": settings.reads_per_minute}
-    app.state.impulator = Service(settings, identify, RateLimiter(settings.database_url, limits))
+    limiter = RateLimiter(settings.database_url, limits)
+    if settings.identify:
+        service = Service(settings, settings.identify, limiter)
+    else:
+        auth = hub_auth(settings)
+        service = Service(
+            settings, hub_identify(settings, auth), limiter, browser_login(settings, auth)
+        )
+    app.state.impulator = service
     install_error_handlers(app)
     install_metrics(app, base)
     for module in (_compounds, _jobs, _reads):
         app.include_router(module.router, prefix=v1)
     _install_docs(app, v1)
+    if service.browser:
+        install_oauth_callback(app, service.browser)
     return app
 
 

@@ -168,6 +168,20 @@ class Client:
         result: dict[str, Any] = self._json("GET", "analytics/summary")
         return result
 
+    def distribution(self, target: str | None = None, bins: int = 20) -> dict[str, Any]:
+        """Score, class, pActivity and efficiency-index distributions of the rows you can see
+        (``target``: one ChEMBL target's rows only)."""
+        params: dict[str, Any] = {"bins": bins}
+        if target:
+            params["target"] = target
+        result: dict[str, Any] = self._json("GET", "analytics/distribution", params=params)
+        return result
+
+    def trends(self, every: str = "day", periods: int = 30) -> list[dict[str, Any]]:
+        """Compounds stored per ``day`` or ``week`` over the last ``periods``, oldest first."""
+        params = {"every": every, "periods": periods}
+        return list(self._json("GET", "analytics/trends", params=params))
+
     def export(self, format: str, ids: Sequence[int]) -> bytes:
         """``csv``, ``prototype``, ``sdf``, ``xlsx`` or ``pdf`` (one id) of ``ids``."""
         params = {"ids": ",".join(str(i) for i in ids)}

@@ -13,9 +13,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from impulator import jobs, store
+from impulator._errors import InvalidInput
 from impulator.api._deps import Reader, RowId, ServiceDep, Submitter, Writer
 from impulator.api._errors import ApiError, jsonable, size_in_words
 from impulator.api._metrics import JOBS_SUBMITTED
+from impulator.batch import read_batch
 
 __all__ = ["AnalysisOptions", "CompoundSubmission", "ShareRequest", "router"]
 
@@ -63,18 +65,33 @@ def submit_compound(
 ) -> dict[str, Any]:
     table = pd.DataFrame({"query": [body.query], "name": [body.name or ""]})
     with service.as_caller(caller) as url:
-        job = jobs.submit(
-            table,
-            column="query",
-            name_column="name" if body.name else None,
-            on_duplicate=body.on_duplicate,
-            url=url,
-            **body.library_options(),
-        )
+        try:
+            job = jobs.submit(
+                table,
+                column="query",
+                name_column="name" if body.name else None,
+                on_duplicate=body.on_duplicate,
+                url=url,
+                **body.library_options(),
+            )
+        except InvalidInput as exc:
+            raise _unreadable(body.query, exc) from exc
         result = _job_body(job)
     JOBS_SUBMITTED.labels("compound").inc()
     response.headers["Location"] = f"jobs/{job.id}"
     return result
+
+
+def _unreadable(query: str, exc: InvalidInput) -> Exception:
+    """The library's refusal of one submitted compound in the words of the request."""
+    errors = read_batch([query]).errors
+    if not errors:  # an option was refused, not the compound: the library's words stand
+        return exc
+    return ApiError(
+        400,
+        f"The compound {query[:80]!r} cannot be analyzed ({errors[0].reason}): send a "
+        "SMILES, a compound name or a ChEMBL id.",
+    )
 
 
 _SUFFIXES = {"csv": ".csv", "tsv": ".tsv", "txt": ".csv", "sdf": ".sdf", "sd": ".sdf"}

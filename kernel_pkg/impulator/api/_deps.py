@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from impulator._logs import SCOPE_LOG_FIELDS, set_log_context
 from impulator.api._auth import Caller, authenticate, require
+from impulator.api._browser import BrowserLogin
 from impulator.api._limits import RateLimiter
 from impulator.api._settings import ApiSettings, Identify
 from impulator.store import acting_as
@@ -39,11 +40,13 @@ TOKEN_HEADER = APIKeyHeader(
 
 @dataclass
 class Service:
-    """The app's shared parts: settings, the token check and the rate limiter."""
+    """The app's shared parts: settings, the token check, the rate limiter and the hub's
+    login for browsers (None: tokens only)."""
 
     settings: ApiSettings
     identify: Identify
     limiter: RateLimiter
+    browser: BrowserLogin | None = None
 
     @property
     def url(self) -> str | None:
@@ -73,7 +76,7 @@ def access(level: str, bucket: str = "read") -> Callable[..., Awaitable[Caller]]
         request: Request, _token: Annotated[str | None, Security(TOKEN_HEADER)] = None
     ) -> Caller:
         service = service_of(request)
-        caller = await authenticate(request, service.identify)
+        caller = await authenticate(request, service.identify, service.browser)
         # The request's log lines name its user (and job) from here on; kept in the scope
         # too, for the error handler that runs outside this request's context.
         fields = {"user": caller.name, "job_id": request.path_params.get("job_id")}

@@ -14,14 +14,47 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from impulator._errors import CompoundNotFound, PermissionDenied, StoreUnavailable
 from impulator._logs import SCOPE_LOG_FIELDS, log_context
 
-__all__ = ["ApiError", "error", "install_error_handlers", "jsonable", "size_in_words"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ApiError",
+    "ErrorBody",
+    "as_sentence",
+    "error",
+    "install_error_handlers",
+    "jsonable",
+    "size_in_words",
+]
 
 log = logging.getLogger("impulator.api")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str = Field(description="What went wrong and what to do about it, in a sentence.")
+
+
+#: The error responses every operation may give, in the OpenAPI document (so a validation
+#: error is documented as this body, not FastAPI's default one).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": words}
+    for status, words in (
+        (400, "The request cannot be done as asked (the sentence says why)."),
+        (401, "No token, or one the hub does not know."),
+        (403, "The token lacks the permission, or the database refused."),
+        (404, "No such compound, job or address (or not yours to see)."),
+        (413, "The upload is too large."),
+        (422, "A parameter or the body is invalid."),
+        (429, "Too many requests this minute; see Retry-After."),
+        (503, "The database or the hub cannot be reached just now."),
+    )
+}
 
 
 class ApiError(Exception):
@@ -46,11 +79,28 @@ def size_in_words(size: int) -> str:
     return f"{size} bytes"
 
 
+def as_sentence(message: str) -> str:
+    """The library's words as a sentence: a capital first letter and a full stop.
+
+    >>> as_sentence("no group named 'x': an administrator creates groups")
+    "No group named 'x': an administrator creates groups."
+    """
+    message = message.strip()
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
 def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The JSON error response."""
     return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
 
 
+#: FastAPI's and Starlette's own words, and what to say instead.
+_DETAIL_WORDS = {
+    "There was an error parsing the body": (
+        "The body is not valid JSON: send a JSON object with Content-Type: application/json."
+    ),
+}
 _HTTP_WORDS = {
     404: "No such address in the impulator API: see /v1/openapi.json for the endpoints.",
     405: "This address does not accept that method: see /v1/openapi.json for the endpoints.",
@@ -75,7 +125,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
-        message = _HTTP_WORDS.get(exc.status_code) or detail or "The request failed."
+        message = (
+            _HTTP_WORDS.get(exc.status_code)
+            or _DETAIL_WORDS.get(detail or "")
+            or as_sentence(detail or "The request failed; check it against /v1/openapi.json.")
+        )
         return error(exc.status_code, message, exc.headers)
 
     async def invalid(_: Request, exc: Exception) -> JSONResponse:
@@ -92,8 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The API failed unexpectedly; the details are in its log for "
                 "the administrator. Try again later.",
             )
-        message = str(exc) or type(exc).__name__
-        return error(status, message[0].upper() + message[1:])
+        return error(status, as_sentence(str(exc) or type(exc).__name__))
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)

@@ -9,6 +9,8 @@
 | ``IMPULATOR_API_READS_PER_MINUTE`` | other requests per user a minute | ``100`` |
 | ``IMPULATOR_API_MAX_UPLOAD_BYTES`` | largest batch upload | ``IMPULATOR_BATCH_MAX_BYTES`` |
 | ``IMPULATOR_API_TOKEN_CACHE_SECONDS`` | how long a checked token is trusted | ``60`` |
+| ``JUPYTERHUB_CLIENT_ID`` | the OAuth client: browsers log in through the hub | set by the hub |
+| ``JUPYTERHUB_PUBLIC_URL`` | the hub's public address (``https``: cookies are Secure) | none |
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ class ApiSettings:
     """How the API runs. Build from the environment with :meth:`from_env`.
 
     ``identify`` replaces the hub's token check (for tests of the app on its own); by default
-    tokens are checked with JupyterHub's ``HubAuth`` against ``hub_api_url``.
+    tokens are checked with JupyterHub's ``HubAuth`` against ``hub_api_url``. With an
+    ``oauth_client_id`` (the hub gives one to a service with a URL), browsers log in through
+    the hub's OAuth too (``impulator.api._browser``).
     """
 
     database_url: str | None = None
@@ -43,6 +47,8 @@ class ApiSettings:
     reads_per_minute: int = 100
     max_upload_bytes: int = 50_000_000
     token_cache_seconds: int = 60
+    oauth_client_id: str | None = None
+    public_url: str | None = None
     identify: Identify | None = None
 
     @property
@@ -84,4 +90,6 @@ class ApiSettings:
                 "IMPULATOR_API_MAX_UPLOAD_BYTES", get_settings(dict(env)).batch_max_bytes
             ),
             token_cache_seconds=number("IMPULATOR_API_TOKEN_CACHE_SECONDS", 60),
+            oauth_client_id=env.get("JUPYTERHUB_CLIENT_ID") or None,
+            public_url=env.get("JUPYTERHUB_PUBLIC_URL") or None,
         )

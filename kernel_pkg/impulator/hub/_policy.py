@@ -39,24 +39,34 @@ CUSTOM_SCOPES: dict[str, dict[str, Any]] = {
     },
 }
 #: JupyterHub roles of the impulator groups. Computing on a Dask Gateway cluster needs
-#: access to the gateway service; viewers only read.
+#: access to the gateway service; viewers only read. Every role may open the REST API in a
+#: browser (the hub's OAuth asks for access to the service).
+_API_ACCESS = f"access:services!service={API_SERVICE}"
 ROLES: list[dict[str, Any]] = [
     {
         "name": "impulator-viewer",
         "description": "Reads results; no writes, no clusters.",
-        "scopes": ["custom:impulator:read"],
+        "scopes": ["custom:impulator:read", _API_ACCESS],
         "groups": ["impulator-viewers"],
     },
     {
         "name": "impulator-chemist",
         "description": "Analyzes and saves results; Dask Gateway clusters.",
-        "scopes": ["custom:impulator:write", f"access:services!service={GATEWAY_SERVICE}"],
+        "scopes": [
+            "custom:impulator:write",
+            f"access:services!service={GATEWAY_SERVICE}",
+            _API_ACCESS,
+        ],
         "groups": ["impulator-chemists", "impulator-instructors"],
     },
     {
         "name": "impulator-admin",
         "description": "Reads everyone's results; Dask Gateway clusters.",
-        "scopes": ["custom:impulator:admin", f"access:services!service={GATEWAY_SERVICE}"],
+        "scopes": [
+            "custom:impulator:admin",
+            f"access:services!service={GATEWAY_SERVICE}",
+            _API_ACCESS,
+        ],
         "groups": ["impulator-admins"],
     },
 ]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from impulator.hub._policy import API_SERVICE, GATEWAY_SERVICE
+from impulator.hub._policy import API_SERVICE, CUSTOM_SCOPES, GATEWAY_SERVICE
 
 #: How the runner and the API log (JSON lines by default), passed on when set.
 LOG_SETTINGS = ("IMPULATOR_LOG_FORMAT", "IMPULATOR_LOG_LEVEL")
@@ -116,6 +116,10 @@ def api_service(
         "environment": env,
         "cwd": str(folder),
         "display": False,
+        # Browsers of logged-in users reach it through the hub's OAuth; the login's token
+        # carries the user's impulator scopes (no more than the user has).
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
     }
 
 

@@ -14,6 +14,7 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
     store.search(text)                                  -> DataFrame (name, id, InChIKey, SMARTS)
     store.delete(id); store.share(id, group); store.unshare(id, group)
     store.analytics()                                   -> dict of dashboard numbers
+    store.distribution(target=None); store.trends(every="day")  -> histograms; over time
     with store.acting_as(user): ...                     (services: every transaction as user)
 
 Example:
@@ -28,15 +29,19 @@ from __future__ import annotations
 
 from impulator._errors import CompoundNotFound, PermissionDenied, StoreUnavailable
 from impulator.store._analytics import (
+    DISTRIBUTION_METRICS,
     FLAG_COLUMNS,
     SCORE_BINS,
     STRONG_CLASSES,
     TARGET_COLUMNS,
+    TREND_PERIODS,
     UNSCORED,
     analytics,
+    distribution,
     flag_prevalence,
     flagged_compounds,
     target_summary,
+    trends,
 )
 from impulator.store._identity import Identity, groups, whoami
 from impulator.store._migrate import (
@@ -93,6 +98,7 @@ from impulator.store._session import Tx, acting_as, connect, engine_for, transac
 from impulator.store._share import can_write, delete, share, unshare
 
 __all__ = [
+    "DISTRIBUTION_METRICS",
     "FILTERS",
     "FLAG_COLUMNS",
     "GROUP_ROLES",
@@ -104,6 +110,7 @@ __all__ = [
     "STRONG_CLASSES",
     "TARGET_COLUMNS",
     "TENANT_TABLES",
+    "TREND_PERIODS",
     "UNSCORED",
     "ApiRateCount",
     "AuditEntry",
@@ -137,6 +144,7 @@ __all__ = [
     "current_revision",
     "database_url",
     "delete",
+    "distribution",
     "downgrade",
     "engine_for",
     "flag_prevalence",
@@ -157,6 +165,7 @@ __all__ = [
     "share",
     "target_summary",
     "transaction",
+    "trends",
     "unshare",
     "upgrade",
     "whoami",

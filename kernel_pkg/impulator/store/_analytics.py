@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -9,22 +10,27 @@ from typing import Any, cast
 import pandas as pd
 import sqlalchemy as sa
 
+from impulator._errors import InvalidInput
 from impulator.chem import FLAG_NAMES
 from impulator.science import STRONG_CLASSES
 from impulator.store._models import Compound, InterferenceRecord, ResultRow
 from impulator.store._session import transaction
 
 __all__ = [
+    "DISTRIBUTION_METRICS",
     "FLAG_COLUMNS",
     "SCORE_BINS",
     "STRONG_CLASSES",
     "TARGET_COLUMNS",
     "TREND_DAYS",
+    "TREND_PERIODS",
     "UNSCORED",
     "analytics",
+    "distribution",
     "flag_prevalence",
     "flagged_compounds",
     "target_summary",
+    "trends",
 ]
 
 #: Bins of the score distribution: ten of width 0.1 over [0, 1] (both models score in [0, 1];
@@ -233,3 +239,222 @@ def flagged_compounds(url: str | None = None) -> int:
             sa.select(sa.func.count()).select_from(Compound.__table__).where(_c.n_flags > 0)
         ).scalar_one()
     return int(found)
+
+
+#: The per-row measures :func:`distribution` makes histograms of (``result_rows`` columns).
+DISTRIBUTION_METRICS: tuple[str, ...] = ("pactivity", "sei", "bei", "nsei", "nbei")
+#: The periods :func:`trends` groups by (weeks start on Monday, ISO 8601).
+TREND_PERIODS: tuple[str, ...] = ("day", "week")
+
+
+def _bucket(column: Any, lower: float, upper: float, bins: int, dialect: str) -> Any:
+    """The 0-based bin of ``column`` among ``bins`` equal bins over [lower, upper]."""
+    if dialect == "postgresql":  # width_bucket gives 1..bins, bins + 1 for the upper edge
+        return sa.func.least(sa.func.width_bucket(column, lower, upper, bins), bins) - 1
+    width = (upper - lower) / bins  # column >= lower: truncation is the floor here
+    return sa.func.min(sa.cast((column - lower) / width, sa.Integer), bins - 1)
+
+
+def _edges(low: float, high: float) -> tuple[float, float]:
+    """Whole-number edges around [low, high] (a width of at least 1)."""
+    lower, upper = float(math.floor(low)), float(math.ceil(high))
+    return (lower, upper) if upper > lower else (lower, lower + 1.0)
+
+
+def distribution(
+    url: str | None = None, *, target: str | None = None, bins: int = 20
+) -> dict[str, Any]:
+    """How the scored activity rows you can see are distributed (``target``: only the rows of
+    that ChEMBL target).
+
+    Keys: ``target``; ``compounds`` (with at least one such row) and ``rows``; ``scores``
+    (``SCORE_BINS`` with counts of the rows' final scores); ``classes`` (rows per
+    classification, ``"Unscored"`` for none); ``best_classes`` (those compounds by best class);
+    ``histograms``: per measure of ``DISTRIBUTION_METRICS`` its ``count``, ``mean``, ``min``,
+    ``max`` and ``bins`` (``bins`` equal bins between whole-number edges around the values;
+    empty when no row has the measure).
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> found = distribution(url, target="CHEMBL1862")
+        >>> found["rows"], found["histograms"]["pactivity"]["bins"]
+        (0, [])
+    """
+    if not 1 <= bins <= 200:
+        raise InvalidInput(f"bins={bins}: use 1 to 200 bins")
+    chosen = _r.target_chembl_id == target if target else sa.true()
+    with transaction(url, "compute distributions") as tx:
+        dialect = tx.conn.dialect.name
+        totals = tx.conn.execute(
+            sa.select(sa.func.count(), sa.func.count(sa.distinct(_r.compound_id))).where(chosen)
+        ).one()
+        score_bin = sa.case(
+            *((_r.final_score < upper, i) for i, (_, upper) in enumerate(SCORE_BINS[:-1])),
+            else_=len(SCORE_BINS) - 1,
+        ).label("bin")
+        scored: dict[Any, Any] = dict(
+            tx.conn.execute(
+                sa.select(score_bin, sa.func.count())
+                .where(chosen, _r.final_score.is_not(None))
+                .group_by(sa.literal_column("bin"))
+            ).all()
+        )
+        classes = tx.conn.execute(
+            sa.select(_r.classification, sa.func.count()).where(chosen).group_by(_r.classification)
+        ).all()
+        having_rows = sa.select(_r.compound_id).where(chosen)
+        best = tx.conn.execute(
+            sa.select(_c.best_class, sa.func.count())
+            .where(_c.id.in_(having_rows))
+            .group_by(_c.best_class)
+        ).all()
+        stats = tx.conn.execute(
+            sa.select(
+                *(
+                    part
+                    for name in DISTRIBUTION_METRICS
+                    for part in (
+                        sa.func.count(_r[name]),
+                        sa.func.avg(_r[name]),
+                        sa.func.min(_r[name]),
+                        sa.func.max(_r[name]),
+                    )
+                )
+            ).where(chosen)
+        ).one()
+        histograms: dict[str, Any] = {}
+        for i, name in enumerate(DISTRIBUTION_METRICS):
+            count, mean, low, high = stats[4 * i : 4 * i + 4]
+            found: dict[str, Any] = {
+                "count": int(count),
+                "mean": _float(mean),
+                "min": _float(low),
+                "max": _float(high),
+                "bins": [],
+            }
+            histograms[name] = found
+            if not count:
+                continue
+            lower, upper = _edges(float(low), float(high))
+            bucket = _bucket(_r[name], lower, upper, bins, dialect).label("bin")
+            counted: dict[Any, Any] = dict(
+                tx.conn.execute(
+                    sa.select(bucket, sa.func.count())
+                    .where(chosen, _r[name].is_not(None))
+                    .group_by(sa.literal_column("bin"))
+                ).all()
+            )
+            width = (upper - lower) / bins
+            found["bins"] = [
+                {
+                    "lower": lower + k * width,
+                    "upper": upper if k == bins - 1 else lower + (k + 1) * width,
+                    "count": int(counted.get(k, 0)),
+                }
+                for k in range(bins)
+            ]
+    return {
+        "target": target,
+        "rows": int(totals[0]),
+        "compounds": int(totals[1]),
+        "scores": [
+            {"lower": lower, "upper": upper, "count": int(scored.get(i, 0))}
+            for i, (lower, upper) in enumerate(SCORE_BINS)
+        ],
+        "classes": {(UNSCORED if c is None else str(c)): int(n) for c, n in classes},
+        "best_classes": {(UNSCORED if c is None else str(c)): int(n) for c, n in best},
+        "histograms": histograms,
+    }
+
+
+def _period(column: Any, every: str, dialect: str) -> Any:
+    """The first day (``YYYY-MM-DD``, UTC) of the day or ISO week of ``column``."""
+    if dialect == "sqlite":
+        day = sa.func.substr(sa.type_coerce(column, sa.String), 1, 10)
+        return day if every == "day" else sa.func.date(day, "-6 days", "weekday 1")
+    start = sa.func.date_trunc(every, sa.func.timezone("UTC", column))
+    return sa.func.to_char(start, "YYYY-MM-DD")
+
+
+def trends(
+    url: str | None = None,
+    *,
+    every: str = "day",
+    periods: int = TREND_DAYS,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """Compounds you can see stored per day or ISO week (``every``) over the last ``periods``
+    of them, oldest first, the current one included (UTC).
+
+    Each period: ``start`` (its first day), ``stored`` (compounds created in it), ``total``
+    (compounds created up to its end), ``mean_score`` (of their best scores) and ``classes``
+    (the period's compounds by best class, ``"Unscored"`` for none). ``today`` replaces the
+    current UTC date (for reports and tests).
+
+    Example:
+        >>> import os, tempfile
+        >>> from datetime import date
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> weeks = trends(url, every="week", periods=2, today=date(2026, 3, 5))
+        >>> [(w["start"], w["stored"], w["total"]) for w in weeks]
+        [('2026-02-23', 0, 0), ('2026-03-02', 0, 0)]
+    """
+    if every not in TREND_PERIODS:
+        raise InvalidInput(f"every={every!r}: use one of {', '.join(TREND_PERIODS)}")
+    if not 1 <= periods <= 366:
+        raise InvalidInput(f"periods={periods}: use 1 to 366 periods")
+    day = today or datetime.now(UTC).date()
+    step = timedelta(days=1 if every == "day" else 7)
+    current = day if every == "day" else day - timedelta(days=day.weekday())
+    first_day = current - step * (periods - 1)
+    first = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    with transaction(url, "compute trends") as tx:
+        dialect = tx.conn.dialect.name
+        before = tx.conn.execute(
+            sa.select(sa.func.count()).where(sa.not_(_since(_c.created_at, first, dialect)))
+        ).scalar_one()
+        start = _period(_c.created_at, every, dialect).label("start")
+        found = tx.conn.execute(
+            sa.select(start, _c.best_class, sa.func.count(), sa.func.sum(_c.best_score))
+            .where(
+                _since(_c.created_at, first, dialect),
+                sa.not_(_since(_c.created_at, end, dialect)),
+            )
+            .group_by(sa.literal_column("start"), _c.best_class)
+        ).all()
+        scored: dict[Any, Any] = dict(
+            tx.conn.execute(
+                sa.select(start, sa.func.count(_c.best_score))
+                .where(
+                    _since(_c.created_at, first, dialect),
+                    sa.not_(_since(_c.created_at, end, dialect)),
+                )
+                .group_by(sa.literal_column("start"))
+            ).all()
+        )
+    by_start: dict[str, dict[str, Any]] = {}
+    for key, best_class, n, total_score in found:
+        period = by_start.setdefault(str(key), {"stored": 0, "sum": 0.0, "classes": {}})
+        period["stored"] += int(n)
+        period["sum"] += float(total_score or 0.0)
+        name = UNSCORED if best_class is None else str(best_class)
+        period["classes"][name] = int(n)
+    result = []
+    running = int(before)
+    for offset in range(periods):
+        key = (first_day + step * offset).isoformat()
+        period = by_start.get(key, {"stored": 0, "sum": 0.0, "classes": {}})
+        running += period["stored"]
+        with_score = int(scored.get(key, 0))
+        result.append(
+            {
+                "start": key,
+                "stored": period["stored"],
+                "total": running,
+                "mean_score": period["sum"] / with_score if with_score else None,
+                "classes": period["classes"],
+            }
+        )
+    return result
