@@ -101,6 +101,18 @@ def test_library_text_inputs(platform: dict[str, Any], payload: str) -> None:
     assert store.get(first, url=url).shared_with == []
 
 
+def test_a_nul_byte_in_text_inputs_is_refused_or_finds_nothing(platform: dict[str, Any]) -> None:
+    """PostgreSQL text holds no NUL: each input still gets an answer, not a database error."""
+    url, first, payload = platform["urls"]["alice"], platform["alice"][0], "^\x00f"
+    assert _refused_or_empty(lambda: store.share(first, payload, url=url), payload) is None
+    assert _refused_or_empty(lambda: store.unshare(first, payload, url=url), payload) is None
+    found = _refused_or_empty(lambda: store.search(payload, url=url), payload)
+    assert found is None or found.empty
+    for filters in ({"text": payload}, {"target": payload}, {"classes": [payload]}):
+        page = _refused_or_empty(partial(store.list_compounds, filters, url=url), payload)
+        assert page is None or page.items.empty
+
+
 def test_saved_names_come_back_as_text(platform: dict[str, Any]) -> None:
     url = platform["urls"]["alice"]
     names = [store.get(i, url=url).name for i in platform["alice"]]

@@ -33,7 +33,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.pool import StaticPool
 
-from impulator._errors import PermissionDenied, StoreUnavailable
+from impulator._errors import InvalidInput, PermissionDenied, StoreUnavailable
 from impulator._urls import redact
 from impulator.store._metrics import instrument, watch_pools
 from impulator.store._migrate import alembic_config, database_url
@@ -336,6 +336,11 @@ def _translate(
     else:
         return None
     reason = _first_line(orig, url)
+    if "NUL (0x00)" in reason:  # psycopg refuses it before the server sees the statement
+        return InvalidInput(
+            f"cannot {operation}: the text holds a NUL character (\\x00), which the database "
+            "cannot store; remove it and try again"
+        )
     if getattr(orig, "sqlstate", None) == "42501":
         who = user or sa.make_url(url).username or local_user()
         if "row-level security" in reason:
