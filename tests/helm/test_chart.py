@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from impulator.hub import api_service
+
 CHART = Path(__file__).resolve().parents[2] / "helm" / "impulator"
 VALUES = ["default", "external-oidc", "bundled-db", "no-gateway"]
 KUBE = "1.33.0"
@@ -181,7 +183,9 @@ def test_gateway_disabled_renders_no_gateway(rendered: tuple[str, Rendered]) -> 
     assert bool(gateway) == (name != "no-gateway")
 
 
-def test_the_api_is_a_hub_service_with_the_hubs_token(rendered: tuple[str, Rendered]) -> None:
+def test_the_api_is_a_hub_service_with_the_hubs_token(
+    rendered: tuple[str, Rendered], tmp_path: Path
+) -> None:
     _, docs = rendered
     api = docs[OURS + "api.yaml"][0]
     container = api["spec"]["template"]["spec"]["containers"][0]
@@ -195,7 +199,13 @@ def test_the_api_is_a_hub_service_with_the_hubs_token(rendered: tuple[str, Rende
     service = docs[OURS + "api.yaml"][1]
     assert service["kind"] == "Service" and service["metadata"]["name"] == "impulator-api"
     hub_values = yaml.safe_load((CHART / "values.yaml").read_text())["jupyterhub"]["hub"]
-    assert hub_values["services"]["impulator-api"]["url"] == "http://impulator-api:8000"
+    chart_service = hub_values["services"]["impulator-api"]
+    assert chart_service["url"] == "http://impulator-api:8000"
+    # Browsers log in through the hub's OAuth with the same scopes as in local mode.
+    assert env["JUPYTERHUB_CLIENT_ID"]["value"] == "service-impulator-api"
+    local = api_service(tmp_path, {}, {}, None)
+    assert chart_service["oauth_no_confirm"] is local["oauth_no_confirm"] is True
+    assert chart_service["oauth_client_allowed_scopes"] == local["oauth_client_allowed_scopes"]
 
 
 def test_monitoring_ships_the_rules_and_dashboards_files(rendered: tuple[str, Rendered]) -> None:
