@@ -230,50 +230,55 @@ def _keying_versions() -> str:
 class CcdKeyCache:
     """Component InChIKeys on disk, shared by every process using the same folder.
 
-    One line per component, ``CODE<TAB>INCHIKEY`` (the key empty when the component cannot be
+    One line per component, ``CODE<TAB>INCHIKEY`` (``-`` for a component that cannot be
     rebuilt), appended as keys are computed: one ``write`` per batch in append mode, so
-    concurrent processes add whole lines. Reading picks up only what is new since the last
-    read, skips malformed lines and a line still being written. A folder that cannot be
-    written (a read-only data directory) leaves the keys in memory only.
+    concurrent processes add whole lines, each batch starting on a new line so that a write
+    cut short (a full disk) spoils only its own line. Reading picks up only what is new since
+    the last read and skips malformed lines and a line still being written. A folder that
+    cannot be written (a read-only data directory) leaves the keys in memory only.
 
     Example:
         >>> import tempfile
         >>> cache = CcdKeyCache(tempfile.mkdtemp())
         >>> cache.add({"AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N", "XYZ": None})
-        >>> CcdKeyCache(cache.path.parent).read() == {
-        ...     "AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N", "XYZ": None}
-        True
+        >>> CcdKeyCache(cache.path.parent).get(["AIN", "XYZ", "ATP"])
+        {'AIN': 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N', 'XYZ': None}
     """
 
     def __init__(self, folder: str | Path) -> None:
         digest = hashlib.sha256(_keying_versions().encode()).hexdigest()[:12]
         self.path = Path(folder).expanduser() / f"ccd-inchikeys-{digest}.tsv"
+        self._keys: dict[str, str | None] = {}
         self._offset = 0
         self._lock = threading.Lock()
 
-    def read(self) -> dict[str, str | None]:
-        """The keys added to the file since this object last read it."""
+    def get(self, codes: Iterable[str]) -> dict[str, str | None]:
+        """The keys of those ``codes`` the file holds (reading what was added since last)."""
         with self._lock:
-            try:
-                with open(self.path, "rb") as handle:
-                    handle.seek(self._offset)
-                    chunk = handle.read()
-            except OSError:  # no file yet (or unreadable): nothing cached
-                return {}
-            complete = chunk.rfind(b"\n") + 1  # a line still being written waits for later
-            self._offset += complete
-        found: dict[str, str | None] = {}
+            self._read_new()
+            return {code: self._keys[code] for code in codes if code in self._keys}
+
+    def _read_new(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except OSError:  # no file yet (or unreadable): nothing cached
+            return
+        complete = chunk.rfind(b"\n") + 1  # a line still being written waits for later
+        self._offset += complete
         for line in chunk[:complete].decode("ascii", "replace").splitlines():
             code, _, key = line.partition("\t")
-            if _CODE.fullmatch(code) and (not key or _INCHIKEY.fullmatch(key)):
-                found[code] = key or None
-        return found
+            if _CODE.fullmatch(code) and (key == "-" or _INCHIKEY.fullmatch(key)):
+                self._keys[code] = None if key == "-" else key
 
     def add(self, keys: Mapping[str, str | None]) -> None:
         """Append computed keys (best effort: a file that cannot be written is left alone)."""
         if not keys:
             return
-        text = "".join(f"{code}\t{key or ''}\n" for code, key in keys.items())
+        with self._lock:
+            self._keys.update(keys)
+        text = "\n" + "".join(f"{code}\t{key or '-'}\n" for code, key in keys.items())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -362,7 +367,7 @@ class CcdPdbSource:
         missing = [code for code in candidates if code not in _KEYS]
         if not missing or self.key_cache is None:
             return
-        _KEYS.update(self.key_cache.read())  # what this and other processes keyed meanwhile
+        _KEYS.update(self.key_cache.get(missing))  # also what other processes keyed meanwhile
         computed = {code: ccd_inchikey(code) for code in missing if code not in _KEYS}
         self.key_cache.add(computed)
 

@@ -280,7 +280,8 @@ class ResultRow(Base):
     bei: Mapped[float | None] = mapped_column(sa.Float)
     nsei: Mapped[float | None] = mapped_column(sa.Float)
     nbei: Mapped[float | None] = mapped_column(sa.Float)
-    final_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    # Not indexed: no query selects rows by score (revision 0006 dropped the index).
+    final_score: Mapped[float | None] = mapped_column(sa.Float)
     classification: Mapped[str | None] = mapped_column(sa.Text)
     # 1 (Exceptional IMP) to 5 (Not IMP); NULL for Invalid rows, as impulator.science.classify.
     priority: Mapped[int | None] = mapped_column(sa.Integer)
