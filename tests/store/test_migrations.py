@@ -232,3 +232,21 @@ def test_row_writes_revision_compresses_data_with_lz4_and_drops_the_score_index(
                 assert conn.scalar(sa.text(compression)) == ""  # the server's default again
     finally:
         engine.dispose()
+
+
+def test_rows_keep_one_foreign_key_to_their_compound(empty_url: str) -> None:
+    """Revision 0006 leaves the (compound_id, owner) key, which also requires the compound."""
+    store.upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", lambda c, _: c.execute("PRAGMA foreign_keys = ON"))
+    try:
+        keys = sa.inspect(engine).get_foreign_keys("result_rows")
+        assert [(k["constrained_columns"], k["referred_columns"]) for k in keys] == [
+            (["compound_id", "owner"], ["id", "owner"])
+        ]
+        row = {"owner": "ana", "compound_id": 12345, "data": {}}
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(store.ResultRow).values(**row))
+    finally:
+        engine.dispose()

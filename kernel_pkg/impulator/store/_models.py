@@ -269,9 +269,8 @@ class ResultRow(Base):
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
     )
     owner: Mapped[str] = _owner()
-    compound_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
-    )
+    # The compound's existence is checked by the (compound_id, owner) key in __table_args__.
+    compound_id: Mapped[int] = mapped_column(sa.Integer, index=True)
     molecule_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
     target_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
     standard_type: Mapped[str | None] = mapped_column(sa.Text)
