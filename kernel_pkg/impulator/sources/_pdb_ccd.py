@@ -308,9 +308,7 @@ class CcdPdbSource:
         (('AIN',), '1OXR', None)
     """
 
-    def __init__(
-        self, match: MatchMode = "inchikey", key_cache: str | Path | None = None
-    ) -> None:
+    def __init__(self, match: MatchMode = "inchikey", key_cache: str | Path | None = None) -> None:
         if match not in ("inchikey", "connectivity"):
             raise InvalidInput(f"match must be 'inchikey' or 'connectivity', not {match!r}")
         self.match: MatchMode = match

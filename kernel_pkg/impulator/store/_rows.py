@@ -83,10 +83,18 @@ class RowRecords:
         rest = [c for c in self.columns if c not in TYPED_COLUMNS]
         if not rest:
             return ["{}"] * self.length
-        columns = [_encodable(self.columns[name]) for name in rest]
+        # Columns missing in every row are left out at once; rows whose columns are all
+        # complete need no per-value check.
+        rest = [c for c in rest if any(v is not None for v in self.columns[c])]
+        kinds = dict(self.dtypes)
+        columns = [_encodable(self.columns[name], kinds.get(name)) for name in rest]
+        gaps = [name for name, column in zip(rest, columns, strict=True) if None in column]
         texts = []
         for i, row in enumerate(zip(*columns, strict=True)):
-            present = {name: v for name, v in zip(rest, row, strict=True) if v is not None}
+            present = dict(zip(rest, row, strict=True))
+            for name in gaps:
+                if present[name] is None:
+                    del present[name]
             try:
                 texts.append(orjson.dumps(present).decode())
             except orjson.JSONEncodeError:
@@ -101,8 +109,7 @@ class RowRecords:
             return [{} for _ in range(self.length)]
         values = zip(*(self.columns[c] for c in rest), strict=True)
         return [
-            {name: v for name, v in zip(rest, row, strict=True) if v is not None}
-            for row in values
+            {name: v for name, v in zip(rest, row, strict=True) if v is not None} for row in values
         ]
 
 
@@ -128,6 +135,8 @@ def column_values(series: pd.Series) -> list[Any]:
     if missing.any():
         objects[missing] = None
     out: list[Any] = objects.tolist()
+    if isinstance(dtype, pd.StringDtype):
+        return out  # str and None only
     for i, value in enumerate(out):
         if isinstance(value, np.generic):
             out[i] = value.item()
@@ -141,12 +150,17 @@ _PLAIN = frozenset({float, str, bool})
 _INT64 = (-(2**63), 2**64 - 1)  # orjson's integer range
 
 
-def _encodable(values: list[Any]) -> list[Any]:
+def _encodable(values: list[Any], dtype: str | None) -> list[Any]:
     """A column's values for orjson: plain values as they are, others pre-encoded as JSON."""
-    low, high = _INT64
-    if all(
-        v is None or type(v) in _PLAIN or (type(v) is int and low <= v <= high) for v in values
+    kind = pd.api.types.pandas_dtype(dtype) if dtype else np.dtype(object)
+    if (
+        isinstance(kind, pd.StringDtype)
+        or pd.api.types.is_bool_dtype(kind)
+        or pd.api.types.is_numeric_dtype(kind)
     ):
+        return values  # column_values made them str, bool, int, finite float or None
+    low, high = _INT64
+    if all(v is None or type(v) in _PLAIN or (type(v) is int and low <= v <= high) for v in values):
         return values
     return [None if v is None else orjson.Fragment(data_json(v)) for v in values]
 
