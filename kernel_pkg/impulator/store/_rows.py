@@ -3,9 +3,9 @@
 The columns users filter and sort by are typed (``TYPED_COLUMNS``); every other column of a
 row goes into its ``data`` JSON, and only there. Missing values (NaN, NA) are stored as NULL in
 typed columns and left out of ``data`` (a key that is not there reads back as missing, as a
-null would); they come back as NaN/NA. Numpy scalars are stored as plain numbers. The pandas dtype of every column is
-kept with the compound, so a stored table comes back exactly as it was saved (infinities, which
-JSON cannot hold, come back as NaN; scores never are infinite).
+null would); they come back as NaN/NA. Numpy scalars are stored as plain numbers. The pandas
+dtype of every column is kept with the compound, so a stored table comes back exactly as it was
+saved (infinities, which JSON cannot hold, come back as NaN; scores never are infinite).
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ COMPOUND_FK = "fk_result_rows_compound_id_compounds"
 def _set_compression(method: str) -> None:
     """``ALTER ... SET COMPRESSION`` where the server supports it; a no-op elsewhere."""
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql" or bind.dialect.server_version_info < (14,):
+    version = bind.dialect.server_version_info or (0,)
+    if bind.dialect.name != "postgresql" or version < (14,):
         return
     # A server built without lz4 refuses the method (feature_not_supported): keep pglz.
     op.execute(
