@@ -13,7 +13,10 @@ in the same run:
 
 Each path starts from the DataFrame and ends committed; rows/s are medians of R runs, and the
 COPY/ORM ratio is printed next to the reference in ``baselines/bench_store.json``
-(``--update-reference`` rewrites it). Also printed: a whole ``store.save`` of the N-row report.
+(``--update-reference`` rewrites it). Also printed: a whole ``store.save`` of the N-row report,
+and the CPU seconds each path costs this process (encoding, the driver) and the PostgreSQL
+backend that serves it (parsing, JSONB, compression, indexes, foreign keys), read from
+``/proc``: on a machine busy with other work the wall-clock rates move, the CPU seconds less.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_store.py --rows 10000 --repeats 3``.
 Needs the PostgreSQL server binaries (``apt-get install postgresql``).
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -70,10 +74,26 @@ def real_report(folder: Path, rows: int) -> Report:
     )
 
 
+#: CPU seconds of the PostgreSQL backend of each run, per path (``/proc/PID/stat``).
+SERVER_CPU: dict[str, list[float]] = {}
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def copy_path(url: str, compound_id: int, frame: pd.DataFrame) -> None:
     """store.save's way: COPY into a staging table, INSERT ... SELECT (one transaction)."""
     with _session.transaction(url, "benchmark", write=True) as tx:
+        pid = int(tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        started = process_cpu(pid)
         _save.write_rows(tx, tx.owner, compound_id, row_records(frame))
+    SERVER_CPU.setdefault("copy", []).append(process_cpu(pid) - started)
 
 
 def orm_path(engine: sa.Engine, compound_id: int, frame: pd.DataFrame) -> None:
@@ -89,27 +109,41 @@ def orm_path(engine: sa.Engine, compound_id: int, frame: pd.DataFrame) -> None:
         for typed, data in zip(records.typed(), records.data(), strict=True)
     ]
     with Session(engine) as session:
+        pid = int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        started = process_cpu(pid)
         session.add_all(objects)
         session.commit()
+    SERVER_CPU.setdefault("orm", []).append(process_cpu(pid) - started)
 
 
-def timed(runs: int, work: Callable[[], None], reset: Callable[[], None]) -> list[float]:
+#: CPU seconds of this process for each run, per path.
+CLIENT_CPU: dict[str, list[float]] = {}
+
+
+def timed(
+    runs: int, work: Callable[[], None], reset: Callable[[], None], name: str = ""
+) -> list[float]:
     seconds = []
     for _ in range(runs):
         reset()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         work()
         seconds.append(time.perf_counter() - started)
+        CLIENT_CPU.setdefault(name, []).append(time.process_time() - cpu)
     return seconds
 
 
-def rates(rows: int, seconds: list[float]) -> dict[str, Any]:
+def rates(rows: int, seconds: list[float], name: str = "") -> dict[str, Any]:
     per_second = [rows / s for s in seconds]
+    client = statistics.median(CLIENT_CPU.get(name) or [float("nan")])
+    server = statistics.median(SERVER_CPU.get(name, [])[-len(seconds) :] or [float("nan")])
     return {
         "rows_per_s_median": round(statistics.median(per_second), 1),
         "rows_per_s_min": round(min(per_second), 1),
         "rows_per_s_max": round(max(per_second), 1),
         "seconds": [round(s, 3) for s in seconds],
+        "cpu_client_s": round(client, 3),
+        "cpu_server_s": round(server, 3),
     }
 
 
@@ -146,13 +180,15 @@ def measure(url: str, report: Report, args: argparse.Namespace) -> dict[str, Any
         frame, n = report.rows, len(report.rows)
         copy_path(url, compound_id, frame.iloc[:100])  # warm up: connections, catalogues
         orm_path(engine, compound_id, frame.iloc[:100])
+        copy_seconds = timed(
+            args.repeats, lambda: copy_path(url, compound_id, frame), reset, "copy"
+        )
+        orm_seconds = timed(
+            args.repeats, lambda: orm_path(engine, compound_id, frame), reset, "orm"
+        )
         result: dict[str, Any] = {
-            "copy": rates(
-                n, timed(args.repeats, lambda: copy_path(url, compound_id, frame), reset)
-            ),
-            "orm": rates(
-                n, timed(args.repeats, lambda: orm_path(engine, compound_id, frame), reset)
-            ),
+            "copy": rates(n, copy_seconds, "copy"),
+            "orm": rates(n, orm_seconds, "orm"),
         }
         if args.per_row:
             per_row = timed(args.repeats, lambda: orm_path(single, compound_id, frame), reset)
@@ -192,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         cluster.stop()
 
     ratio = measured["copy"]["rows_per_s_median"] / measured["orm"]["rows_per_s_median"]
+    copy, orm = measured["copy"], measured["orm"]
+    cpu_ratio = (orm["cpu_client_s"] + orm["cpu_server_s"]) / (
+        copy["cpu_client_s"] + copy["cpu_server_s"]
+    )
     reference = read_reference(REFERENCE_JSON)
     result: dict[str, Any] = {
         "benchmark": "bench_store",
@@ -210,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         **measured,
         "ratio": round(ratio, 2),
+        "cpu_ratio": round(cpu_ratio, 2),
         "reference_ratio": reference.get("ratio") if reference else None,
     }
     if args.update_reference:
@@ -248,7 +289,16 @@ def report_lines(
     print(_rate_line("orm", result["orm"], rows))
     if "orm_per_row" in result:
         print(_rate_line("orm-per-row", result["orm_per_row"], rows))
-    print(f"ratio: {result['ratio']:.1f}x (COPY path vs ORM add_all)")
+    for name in ("copy", "orm"):
+        r = result[name]
+        print(
+            f"{name + ' cpu:':<13} {r['cpu_client_s']:.2f} s this process + "
+            f"{r['cpu_server_s']:.2f} s PostgreSQL backend (medians)"
+        )
+    print(
+        f"ratio: {result['ratio']:.1f}x (COPY path vs ORM add_all; goal: 5x or more); "
+        f"CPU seconds: {result['cpu_ratio']:.1f}x"
+    )
     save = result["save_seconds"]
     print(
         f"save: store.save of the {rows:,}-row report in {statistics.median(save):.2f} s "

@@ -95,7 +95,10 @@ def test_pipeline_benchmark_runs_on_the_demo_fixture(
     code = bench_pipeline.main(["--compounds", "3", "--queries", "3", "--library-size", "0"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "analyze: median" in out and "over 3 compounds" in out
+    assert "analyze warm: median" in out and "over 3 compounds" in out
+    for baseline in ("no CCD key file (baseline)", "filling the CCD key file"):
+        assert f"analyze warm, {baseline}: median" in out
+    assert "faster than the baseline (goal: median <= 20 ms)" in out
     assert "similarity (demo," in out and "same hits: True" in out
 
 

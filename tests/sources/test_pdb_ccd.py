@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from impulator.chem import standardize
 from impulator.sources import PdbSource
+from impulator.sources import _pdb_ccd as pdb_ccd
 from impulator.sources._pdb_ccd import (
+    CcdKeyCache,
     CcdPdbSource,
     _formula_index,
     ccd_inchikey,
@@ -109,3 +113,36 @@ def test_heavy_formula(counts: list[tuple[str, int]], expected: str) -> None:
 def test_unknown_match_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="match must be"):
         CcdPdbSource(match="fuzzy")  # type: ignore[arg-type]
+
+
+def test_component_keys_are_computed_once_per_key_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdb_ccd, "_KEYS", {})  # a fresh process
+    first = CcdPdbSource(key_cache=tmp_path).lookup(standardize(ASPIRIN))
+    key_file = CcdKeyCache(tmp_path).path
+    lines = key_file.read_text().split()
+    assert "AIN" in lines and "BSYNRYMUTXBXSQ-UHFFFAOYSA-N" in lines
+    # Another process: nothing in memory, and rebuilding a component would fail the test.
+    monkeypatch.setattr(pdb_ccd, "_KEYS", {})
+    monkeypatch.setattr(pdb_ccd, "_component_mol", _never)
+    again = CcdPdbSource(key_cache=tmp_path).lookup(standardize(ASPIRIN))
+    assert again == first and again.ligand_codes == ("AIN",)
+
+
+def test_key_file_skips_malformed_lines_and_survives_an_unwritable_folder(tmp_path: Path) -> None:
+    cache = CcdKeyCache(tmp_path)
+    cache.path.write_text("AIN\tBSYNRYMUTXBXSQ-UHFFFAOYSA-N\nATP\t\nbad line\nXYZ\t-\nACT\tTRUNC")
+    assert CcdKeyCache(tmp_path).get(["AIN", "ATP", "XYZ", "ACT"]) == {
+        "AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N",
+        "XYZ": None,
+    }
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    unwritable = CcdKeyCache(not_a_folder)
+    unwritable.add({"AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N"})  # no error: kept in memory
+    assert unwritable.get(["AIN"]) == {"AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N"}
+
+
+def _never(code: str) -> None:
+    raise AssertionError(f"{code} was rebuilt although its key is in the key file")

@@ -41,7 +41,11 @@ def test_prints_both_rates_the_ratio_and_the_save(
     rate = r"\s+[\d,]+ rows/s \(median of 1, min-max [\d,]+-[\d,]+\); 60 rows in [\d.]+ s$"
     for name in ("copy", "orm", "orm-per-row"):
         assert re.search(rf"^{name}:{rate}", out, re.MULTILINE), name
-    assert re.search(r"^ratio: [\d.]+x \(COPY path vs ORM add_all\)$", out, re.MULTILINE)
+    ratio = r"^ratio: [\d.]+x \(COPY path vs ORM add_all; goal: 5x or more\); CPU seconds: [\d.]+x$"
+    assert re.search(ratio, out, re.MULTILINE)
+    for name in ("copy", "orm"):
+        cpu = rf"^{name} cpu:\s+[\d.]+ s this process \+ [\d.]+ s PostgreSQL backend \(medians\)$"
+        assert re.search(cpu, out, re.MULTILINE), name
     assert re.search(r"^save: store.save of the 60-row report in [\d.]+ s", out, re.MULTILINE)
     assert "reference ratio:" in out
 

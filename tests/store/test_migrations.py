@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from impulator import store
 from impulator.store._keys import provenance_key
 
-HEAD = "0005"
+HEAD = "0006"
 TABLES = {
     "api_rate_counts",
     "organizations",
@@ -43,7 +43,6 @@ INDEXES = {
         "ix_compounds_name_lower",
     },
     "result_rows": {
-        "ix_result_rows_final_score",
         "ix_result_rows_molecule_chembl_id",
         "ix_result_rows_compound_id",
     },
@@ -208,5 +207,46 @@ def test_job_constraints(empty_url: str, column: str, value: object) -> None:
     try:
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.insert(store.Job).values(owner="ana", input_data={}, **{column: value}))
+    finally:
+        engine.dispose()
+
+
+def test_row_writes_revision_compresses_data_with_lz4_and_drops_the_score_index(
+    empty_url: str,
+) -> None:
+    store.upgrade(empty_url)
+    assert "ix_result_rows_final_score" not in _inspect(empty_url)[1]["result_rows"]
+    engine = sa.create_engine(empty_url)
+    compression = (
+        "SELECT attcompression FROM pg_attribute "
+        "WHERE attrelid = 'result_rows'::regclass AND attname = 'data'"
+    )
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert conn.scalar(sa.text(compression)) == "l"  # lz4
+        store.downgrade(empty_url, "0005")
+        assert "ix_result_rows_final_score" in _inspect(empty_url)[1]["result_rows"]
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert conn.scalar(sa.text(compression)) == ""  # the server's default again
+    finally:
+        engine.dispose()
+
+
+def test_rows_keep_one_foreign_key_to_their_compound(empty_url: str) -> None:
+    """Revision 0006 leaves the (compound_id, owner) key, which also requires the compound."""
+    store.upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", lambda c, _: c.execute("PRAGMA foreign_keys = ON"))
+    try:
+        keys = sa.inspect(engine).get_foreign_keys("result_rows")
+        assert [(k["constrained_columns"], k["referred_columns"]) for k in keys] == [
+            (["compound_id", "owner"], ["id", "owner"])
+        ]
+        row = {"owner": "ana", "compound_id": 12345, "data": {}}
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(store.ResultRow).values(**row))
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from sqlalchemy.pool import NullPool
 from impulator import chem, store
 from impulator.pipeline import RESULT_COLUMNS, Report
 from impulator.pipeline import json_ready as _plain
+from impulator.store import _rows as store_rows
 from impulator.store import _save, _session
 from impulator.store._keys import provenance_key
 from tests.postgres import PostgresCluster
@@ -263,6 +265,51 @@ def test_an_unreachable_database_is_one_clear_error() -> None:
     message = str(info.value)
     assert "ana:***@127.0.0.1:1/impulator" in message and "s3cret-pw" not in message
     assert "try again" in message
+
+
+def _json_rows_of_the_first_encoder(report: Report) -> list[dict[str, Any]]:
+    """Each row's ``data`` as saves wrote it before orjson: every untyped column, nulls too."""
+    records = store_rows.row_records(report.rows)
+    rest = [c for c in records.columns if c not in store_rows.TYPED_COLUMNS]
+    return [
+        json.loads(json.dumps(dict(zip(rest, row, strict=True)), allow_nan=False, default=str))
+        for row in zip(*(records.columns[c] for c in rest), strict=True)
+    ]
+
+
+@pytest.mark.parametrize("key", ["naltrexone", "apomorphine"])
+def test_rows_read_back_the_same_before_and_after_the_encoding_change(
+    empty_url: str, demo: dict[str, Report], key: str
+) -> None:
+    """A compound saved today and the same compound stored as the first encoder wrote it
+    (nulls kept, ``json.dumps``) hold the same values, and ``get`` reads both identically."""
+    store.upgrade(empty_url)
+    report = demo[key]
+    today = store.save(report, url=empty_url)
+    before = store.save(report, on_duplicate="keep", url=empty_url)
+    old = _json_rows_of_the_first_encoder(report)
+    engine = sa.create_engine(empty_url, poolclass=NullPool)
+    try:
+        rows = store.ResultRow.__table__
+        with engine.begin() as conn:
+            ids = conn.execute(
+                sa.select(rows.c.id).where(rows.c.compound_id == before).order_by(rows.c.id)
+            ).scalars()
+            for row_id, data in zip(ids, old, strict=True):
+                conn.execute(rows.update().where(rows.c.id == row_id).values(data=data))
+            stored_today = conn.execute(
+                sa.select(rows.c.data).where(rows.c.compound_id == today).order_by(rows.c.id)
+            ).scalars()
+            # Today's JSON is the first encoder's without its nulls: the same values.
+            assert [dict(d) for d in stored_today] == [
+                {k: v for k, v in d.items() if v is not None} for d in old
+            ]
+    finally:
+        engine.dispose()
+    pd.testing.assert_frame_equal(store.get(today, url=empty_url).rows, report.rows)
+    pd.testing.assert_frame_equal(
+        store.get(before, url=empty_url).rows, store.get(today, url=empty_url).rows
+    )
 
 
 # -- PostgreSQL: COPY, concurrency, atomicity, roles -------------------------------------------

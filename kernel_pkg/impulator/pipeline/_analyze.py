@@ -168,7 +168,10 @@ def read_query(
         record = source.resolve(text)  # UnknownCompound propagates: the id is simply unknown
         return standardize(record.canonical_smiles), record
     try:
-        return standardize(query), None
+        # The same cache as the neighbours' SMILES: a query taken from the source is then
+        # standardised once, though it is also its own nearest neighbour.
+        parsed = _read_smiles(query) if isinstance(query, str) else None
+        return (parsed if isinstance(parsed, Structure) else standardize(query)), None
     except InvalidStructure as exc:
         if not (isinstance(text, str) and _NAME.match(text)):
             raise

@@ -97,7 +97,8 @@ def open_pdb_source(settings: Settings | None = None) -> PdbSource | None:
 
     ``auto``: local wwPDB index files when a folder is configured, else the Chemical
     Component Dictionary inside biotite (offline); RCSB's web APIs only when chosen
-    (``rcsb``), so an analysis never waits on the network unless asked to.
+    (``rcsb``), so an analysis never waits on the network unless asked to. The CCD's
+    components are keyed once per data directory (``cache/ccd-inchikeys-*.tsv`` there).
     """
     settings = settings or get_settings()
     return _open_pdb_source(settings)
@@ -124,5 +125,6 @@ def _open_pdb_source(settings: Settings) -> PdbSource | None:
             )
         from impulator.sources._pdb_wwpdb import WwpdbIndexSource
 
-        return WwpdbIndexSource(settings.pdb_index_dir, ccd=CcdPdbSource())
-    return CcdPdbSource()
+        ccd = CcdPdbSource(key_cache=settings.data_dir / "cache")
+        return WwpdbIndexSource(settings.pdb_index_dir, ccd=ccd)
+    return CcdPdbSource(key_cache=settings.data_dir / "cache")

@@ -11,6 +11,13 @@ are rebuilt as RDKit molecules (stereo from their 3D coordinates), standardised 
 like the query itself, and keyed. Hydrogens are left out of the formula because the CCD keeps
 each ligand in its deposited protonation state while the ChEMBL parent is neutralised.
 
+Keying a component costs about 10 ms and an analysis meets several candidates per neighbour,
+so keys are also kept on disk (:class:`CcdKeyCache`, in the data directory's ``cache``
+folder): computed once per installation, reused by every later process (kernels, batch
+workers). The file's name carries the versions of biotite (the CCD), RDKit and the ChEMBL
+structure pipeline (the standardisation), so an upgrade starts a new file instead of reusing
+keys made another way.
+
 The CCD carries no resolutions and names one entry per component (its model's), not every
 entry holding it; :class:`impulator.sources._pdb_wwpdb.WwpdbIndexSource` adds those.
 """
@@ -18,11 +25,15 @@ entry holding it; :class:`impulator.sources._pdb_wwpdb.WwpdbIndexSource` adds th
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -33,7 +44,7 @@ from impulator._errors import InvalidInput, InvalidStructure, SourceUnavailable
 from impulator.chem import Structure, standardize
 from impulator.sources._base import PdbEntry, PdbLookup
 
-__all__ = ["CcdPdbSource", "MatchMode", "ccd_inchikey", "heavy_formula"]
+__all__ = ["CcdKeyCache", "CcdPdbSource", "MatchMode", "ccd_inchikey", "heavy_formula"]
 
 MatchMode = Literal["inchikey", "connectivity"]
 
@@ -46,6 +57,10 @@ _BOND_ORDERS = {
 _HYDROGENS = {"H", "D", "T"}
 #: InChIKey (or None: the component could not be rebuilt) of each component keyed so far.
 _KEYS: dict[str, str | None] = {}
+#: Bump when the way a component is rebuilt and keyed changes: old key files are then ignored.
+_KEYING_REVISION = 1
+_CODE = re.compile(r"[A-Z0-9]{1,5}")
+_INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]")
 
 NOTE = (
     "wwPDB Chemical Component Dictionary inside biotite: ligand code(s) matched by {how}, and "
@@ -201,6 +216,80 @@ def ccd_inchikey(code: str) -> str | None:
     return _KEYS[code]
 
 
+def _keying_versions() -> str:
+    """What the keys depend on: the CCD's and the standardisation's versions."""
+    parts = [
+        f"biotite {version('biotite')}",
+        f"rdkit {version('rdkit')}",
+        f"chembl_structure_pipeline {version('chembl_structure_pipeline')}",
+        f"revision {_KEYING_REVISION}",
+    ]
+    return "; ".join(parts)
+
+
+class CcdKeyCache:
+    """Component InChIKeys on disk, shared by every process using the same folder.
+
+    One line per component, ``CODE<TAB>INCHIKEY`` (``-`` for a component that cannot be
+    rebuilt), appended as keys are computed: one ``write`` per batch in append mode, so
+    concurrent processes add whole lines, each batch starting on a new line so that a write
+    cut short (a full disk) spoils only its own line. Reading picks up only what is new since
+    the last read and skips malformed lines and a line still being written. A folder that
+    cannot be written (a read-only data directory) leaves the keys in memory only.
+
+    Example:
+        >>> import tempfile
+        >>> cache = CcdKeyCache(tempfile.mkdtemp())
+        >>> cache.add({"AIN": "BSYNRYMUTXBXSQ-UHFFFAOYSA-N", "XYZ": None})
+        >>> CcdKeyCache(cache.path.parent).get(["AIN", "XYZ", "ATP"])
+        {'AIN': 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N', 'XYZ': None}
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        digest = hashlib.sha256(_keying_versions().encode()).hexdigest()[:12]
+        self.path = Path(folder).expanduser() / f"ccd-inchikeys-{digest}.tsv"
+        self._keys: dict[str, str | None] = {}
+        self._offset = 0
+        self._lock = threading.Lock()
+
+    def get(self, codes: Iterable[str]) -> dict[str, str | None]:
+        """The keys of those ``codes`` the file holds (reading what was added since last)."""
+        with self._lock:
+            self._read_new()
+            return {code: self._keys[code] for code in codes if code in self._keys}
+
+    def _read_new(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except OSError:  # no file yet (or unreadable): nothing cached
+            return
+        complete = chunk.rfind(b"\n") + 1  # a line still being written waits for later
+        self._offset += complete
+        for line in chunk[:complete].decode("ascii", "replace").splitlines():
+            code, _, key = line.partition("\t")
+            if _CODE.fullmatch(code) and (key == "-" or _INCHIKEY.fullmatch(key)):
+                self._keys[code] = None if key == "-" else key
+
+    def add(self, keys: Mapping[str, str | None]) -> None:
+        """Append computed keys (best effort: a file that cannot be written is left alone)."""
+        if not keys:
+            return
+        with self._lock:
+            self._keys.update(keys)
+        text = "\n" + "".join(f"{code}\t{key or '-'}\n" for code, key in keys.items())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(descriptor, text.encode("ascii"))
+            finally:
+                os.close(descriptor)
+        except OSError:
+            pass  # a read-only data directory: the keys stay in this process's memory
+
+
 class CcdPdbSource:
     """Ligand code(s) and model entry of a structure, from biotite's CCD (offline).
 
@@ -208,6 +297,9 @@ class CcdPdbSource:
         match: ``"inchikey"`` (default) compares full standard InChIKeys of ChEMBL parents;
             ``"connectivity"`` compares their first block only, so stereoisomers and isotopic
             variants also match (the note says so).
+        key_cache: a folder keeping components' InChIKeys across processes
+            (:class:`CcdKeyCache`; :func:`impulator.sources.open_pdb_source` passes the data
+            directory's ``cache`` folder); None keeps them for this process only.
 
     Example:
         >>> from impulator.chem import standardize
@@ -216,15 +308,17 @@ class CcdPdbSource:
         (('AIN',), '1OXR', None)
     """
 
-    def __init__(self, match: MatchMode = "inchikey") -> None:
+    def __init__(self, match: MatchMode = "inchikey", key_cache: str | Path | None = None) -> None:
         if match not in ("inchikey", "connectivity"):
             raise InvalidInput(f"match must be 'inchikey' or 'connectivity', not {match!r}")
         self.match: MatchMode = match
         self.name = f"wwPDB CCD (biotite {version('biotite')})"
+        self.key_cache = CcdKeyCache(key_cache) if key_cache is not None else None
 
     def ligand_codes(self, structure: Structure) -> tuple[str, ...]:
         """CCD codes of the components that are ``structure`` (same ChEMBL parent), sorted."""
         candidates = _formula_index().by_formula.get(_mol_formula(structure.mol), ())
+        self._key_candidates(candidates)
         wanted = self._key(structure.inchikey)
         found = []
         for code in candidates:
@@ -265,6 +359,15 @@ class CcdPdbSource:
                 "obsolete_skipped": str(index.n_obsolete),
             },
         )
+
+    def _key_candidates(self, candidates: Iterable[str]) -> None:
+        """Keys of the candidates into memory: from the key file, else computed and added."""
+        missing = [code for code in candidates if code not in _KEYS]
+        if not missing or self.key_cache is None:
+            return
+        _KEYS.update(self.key_cache.get(missing))  # also what other processes keyed meanwhile
+        computed = {code: ccd_inchikey(code) for code in missing if code not in _KEYS}
+        self.key_cache.add(computed)
 
     def _key(self, inchikey: str) -> str:
         return inchikey if self.match == "inchikey" else inchikey.split("-")[0]

@@ -269,9 +269,8 @@ class ResultRow(Base):
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
     )
     owner: Mapped[str] = _owner()
-    compound_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("compounds.id", ondelete="CASCADE"), index=True
-    )
+    # The compound's existence is checked by the (compound_id, owner) key in __table_args__.
+    compound_id: Mapped[int] = mapped_column(sa.Integer, index=True)
     molecule_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
     target_chembl_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
     standard_type: Mapped[str | None] = mapped_column(sa.Text)
@@ -280,7 +279,8 @@ class ResultRow(Base):
     bei: Mapped[float | None] = mapped_column(sa.Float)
     nsei: Mapped[float | None] = mapped_column(sa.Float)
     nbei: Mapped[float | None] = mapped_column(sa.Float)
-    final_score: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    # Not indexed: no query selects rows by score (revision 0006 dropped the index).
+    final_score: Mapped[float | None] = mapped_column(sa.Float)
     classification: Mapped[str | None] = mapped_column(sa.Text)
     # 1 (Exceptional IMP) to 5 (Not IMP); NULL for Invalid rows, as impulator.science.classify.
     priority: Mapped[int | None] = mapped_column(sa.Integer)

@@ -285,6 +285,10 @@ def write_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
 
 
 _STAGING = "impulator_staging_rows"
+#: PostgreSQL's largest ``toast_tuple_target``: rows up to a page are stored uncompressed.
+_PAGE_TUPLE = 8160
+#: Bytes a staged row takes in a sort besides its JSON (typed values, tuple headers).
+_ROW_OVERHEAD = 400
 _COPY_TYPES = {"double precision": "float8", "integer": "int4", "boolean": "bool", "text": "text"}
 _TYPED_SQL = {
     "pactivity": "double precision",
@@ -304,12 +308,16 @@ def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
     columns = ", ".join(TYPED_COLUMNS)
     sql_types = [_TYPED_SQL.get(c, "text") for c in TYPED_COLUMNS]
     definition = ", ".join(f"{c} {t}" for c, t in zip(TYPED_COLUMNS, sql_types, strict=True))
+    texts = records.data_texts()
     # data is staged as text and parsed once, by the INSERT (jsonb's input is text anyway).
+    # Staged rows up to a page are kept as they are: compressing a row's JSON on the way in
+    # and decompressing it on the way out would only cost time (result_rows compresses).
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE {_STAGING} (position integer, {definition}, data text) ON COMMIT DROP"
+        f"CREATE TEMP TABLE {_STAGING} (position integer, {definition}, data text) "
+        f"WITH (toast_tuple_target = {_PAGE_TUPLE}) ON COMMIT DROP"
     )
     raw: Any = conn.connection.driver_connection
-    rows = zip(range(len(records)), records.typed(), records.data_texts(), strict=True)
+    rows = zip(range(len(records)), records.typed(), texts, strict=True)
     with (
         raw.cursor() as cursor,
         cursor.copy(
@@ -319,6 +327,11 @@ def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
         copy.set_types(["int4", *(_COPY_TYPES[t] for t in sql_types), "text"])
         for position, typed, data in rows:
             copy.write_row((position, *typed, data))
+    # Enough memory to order the staged rows without spilling them to disk (this statement
+    # only: the transaction's own setting comes back right after).
+    staged_kb = (sum(map(len, texts)) + _ROW_OVERHEAD * len(texts)) // 1024
+    previous = conn.exec_driver_sql("SELECT current_setting('work_mem')").scalar_one()
+    conn.exec_driver_sql(f"SELECT set_config('work_mem', '{max(staged_kb, 4096)}kB', true)")
     conn.execute(
         sa.text(
             f"INSERT INTO result_rows (owner, compound_id, {columns}, data) "
@@ -327,4 +340,5 @@ def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
         ),
         {"owner": owner, "compound_id": compound_id},
     )
+    conn.execute(sa.text("SELECT set_config('work_mem', :previous, true)"), {"previous": previous})
     conn.exec_driver_sql(f"DROP TABLE {_STAGING}")
