@@ -4,7 +4,9 @@ A batch is a parent job (``job_type="batch"``) with one child per valid input ro
 (``job_type="compound"``). One child per compound, rather than per chunk, because a child is
 the unit of exactly-once storage: a child's compound and the child's ``completed`` status are
 written in one transaction, so after any crash a child is either done (and never redone) or not
-started. Chunks are a scheduling choice of the runner, not something stored.
+started. Chunks are a scheduling choice of the runner, not something stored: the runner writes
+a chunk's children in one transaction (locked first, so a child done meanwhile is left alone),
+which keeps that guarantee for each of them.
 
 Runners claim parent jobs with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has a
 single writer), keep a lease by heartbeating, and take over a job whose runner's heartbeat is
