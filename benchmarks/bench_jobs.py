@@ -1,5 +1,5 @@
-"""compounds/s of durable batch jobs (``impulator runner``) on 1 and 2 Dask workers, against a
-serial analyze loop in the same run.
+"""compounds/s of durable batch jobs (``impulator runner``) on 1 and 2 Dask workers, stored per
+chunk and per compound (the earlier path), against a serial analyze loop in the same run.
 
 Starts a throw-away PostgreSQL cluster (``tests/postgres.py``), and for each worker count a
 fresh database in it (migrated; a chemist and a runner login provisioned), so nothing one path
@@ -12,11 +12,16 @@ sample, the same sets as ``bench_batch.py``; default 1,000) it prints:
   (``impulator.jobs.submit``, validation and queueing, timed apart), then
   ``impulator.jobs.Runner(...).run(once=True)`` on a LocalCluster of that many worker
   processes (``impulator.batch.open_client("local", workers=N)``) claims it, scores it on
-  the workers and stores every compound as the chemist: the rate is N / the runner's time;
-- the speed-up from 1 to 2 workers (the target is 1.7x or better on 2 cores), each against
-  the serial loop, and how each runner's time splits: storing (one transaction per compound,
-  in the runner's own thread), analysis (``analyze`` on the workers, summed over workers),
-  and how busy the workers were.
+  the workers, which also prepare the rows to store (``store.prepare_report``), and stores
+  each chunk in one transaction as the chemist: the rate is N / the runner's time;
+- per compound, 1 worker, then 2 workers: the same on the same cluster with
+  ``Runner(per_compound=True)``, the earlier path (workers return whole reports, the runner
+  computes the rows and stores each compound in its own transaction), on another set of N
+  compounds (a set stored before would be skipped as duplicates, and warm the workers);
+- the speed-up from 1 to 2 workers of each path (the target is 1.7x or better on 2 cores),
+  chunks against per compound, each against the serial loop, and how each runner's time
+  splits: storing (in the runner's own thread), analysis (``analyze`` on the workers, summed
+  over workers), and how busy the workers were.
 
 Every path is warmed first on other compounds (imports, sources, the PDB dictionary, the
 runner's connections), so the rates compare steady states. With ``--repeats R`` each path
@@ -61,14 +66,15 @@ from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import jobs, store  # noqa: E402
-from impulator.batch import ChunkResult, chunk_size_for, open_client  # noqa: E402
+from impulator.batch import chunk_size_for, open_client  # noqa: E402
 from impulator.config import get_settings  # noqa: E402
 from impulator.jobs import Runner  # noqa: E402
+from impulator.jobs._runner import Scored  # noqa: E402
 from impulator.sources import ChemblDatabase, open_source  # noqa: E402
 from impulator.store import _session  # noqa: E402
 
 REFERENCE_JSON = ROOT / "benchmarks" / "baselines" / "bench_jobs.json"
-WIDTH = 19  # "runner, 2 workers:"
+WIDTH = 25  # "per compound, 2 workers:"
 
 
 class TimedRunner(Runner):
@@ -83,7 +89,7 @@ class TimedRunner(Runner):
         self,
         lease: Any,
         on_duplicate: str,
-        result: ChunkResult,
+        result: Scored,
         children: list[Any],
         retries: int,
     ) -> None:
@@ -94,6 +100,16 @@ class TimedRunner(Runner):
             self.store_seconds += time.perf_counter() - started
         if result.analyzed:
             self.analysis_seconds += result.seconds
+
+    def _store_chunk(
+        self, lease: Any, on_duplicate: str, scored: list[tuple[Scored, list[Any], int]]
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            super()._store_chunk(lease, on_duplicate, scored)
+        finally:
+            self.store_seconds += time.perf_counter() - started
+        self.analysis_seconds += sum(r.seconds for r, _, _ in scored if r.analyzed)
 
 
 @dataclass
@@ -227,29 +243,37 @@ def on_runner(
     platform: Platform,
     warm: list[str],
     sets: list[list[str]],
+    today_sets: list[list[str]],
     options: dict[str, Any],
-) -> JobsPath:
+) -> tuple[JobsPath, JobsPath]:
+    """Both paths on one cluster, run ``r`` of each one after the other: per chunk (on
+    ``sets``) and per compound (on ``today_sets``)."""
+    label = "1 worker" if workers == 1 else f"{workers} workers"
+    chunks = JobsPath(PathResult(f"runner, {label}", len(sets[0]), []))
+    today = JobsPath(PathResult(f"per compound, {label}", len(sets[0]), []))
     with open_client("local", workers=workers) as client:
         started = time.perf_counter()
         # One compound per task, so every worker warms up (imports, sources, the PDB
         # dictionary); the runner's connections and the store's code paths warm up too.
-        run_job(platform, client, workers, warm, options, chunk_size=1)
+        half = max(1, len(warm) // 2)
+        run_job(platform, client, workers, warm[:half], options, chunk_size=1)
+        run_job(platform, client, workers, warm[half:], options, per_compound=True)
         warmup_s = time.perf_counter() - started
-        path = JobsPath(PathResult("", 0, []))
-        for chosen in sets:
-            submitted, split = run_job(platform, client, workers, chosen, options)
-            path.result.rates.append(len(chosen) / split.wall)
-            path.submit_seconds.append(submitted)
-            path.splits.append(split)
-    label = "1 worker" if workers == 1 else f"{workers} workers"
-    path.result.name = f"runner, {label}"
-    path.result.compounds = len(sets[0])
-    path.result.note = (
-        f"chunk size {chunk_size_for(len(sets[0]), workers)}; submit "
-        f"{statistics.median(path.submit_seconds):.1f} s, cluster start and warm-up "
-        f"{warmup_s:.1f} s (not in the rates)"
-    )
-    return path
+        for chosen, earlier in zip(sets, today_sets, strict=True):
+            for path, compounds, per_compound in ((chunks, chosen, False), (today, earlier, True)):
+                submitted, split = run_job(
+                    platform, client, workers, compounds, options, per_compound=per_compound
+                )
+                path.result.rates.append(len(compounds) / split.wall)
+                path.submit_seconds.append(submitted)
+                path.splits.append(split)
+    for path in (chunks, today):
+        path.result.note = (
+            f"chunk size {chunk_size_for(len(sets[0]), workers)}; submit "
+            f"{statistics.median(path.submit_seconds):.1f} s, cluster start and warm-up "
+            f"{warmup_s:.1f} s for both paths (not in the rates)"
+        )
+    return chunks, today
 
 
 def format_split(path: JobsPath) -> list[str]:
@@ -288,14 +312,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     source = open_source(get_settings())
     assert isinstance(source, ChemblDatabase), "the benchmark runs on a local ChEMBL"
-    warm, sets = demo_compounds(source, args.limit, args.warmup, args.repeats)
+    warm, both = demo_compounds(source, args.limit, args.warmup, 2 * args.repeats)
+    sets, today_sets = both[::2], both[1::2]
     options: dict[str, Any] = {"pdb": False} if args.no_pdb else {}
 
     base = serial(warm, sets, options)
     cluster = PostgresCluster(bindir).start()
     try:
-        one = on_runner(1, Platform(cluster, "bench_jobs_1"), warm, sets, options)
-        two = on_runner(2, Platform(cluster, "bench_jobs_2"), warm, sets, options)
+        one, one_today = on_runner(
+            1, Platform(cluster, "bench_jobs_1"), warm, sets, today_sets, options
+        )
+        two, two_today = on_runner(
+            2, Platform(cluster, "bench_jobs_2"), warm, sets, today_sets, options
+        )
         engine = sa.create_engine(cluster.url())
         with engine.connect() as conn:
             server = str(conn.execute(sa.text("SHOW server_version")).scalar())
@@ -305,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         cluster.stop()
 
     speedup = two.result.median / one.result.median
+    speedup_today = two_today.result.median / one_today.result.median
+    one_gain = one.result.median / one_today.result.median
+    two_gain = two.result.median / two_today.result.median
     reference = read_reference(REFERENCE_JSON)
     result: dict[str, Any] = {
         "benchmark": "bench_jobs",
@@ -316,7 +348,11 @@ def main(argv: list[str] | None = None) -> int:
         "serial": base.as_dict(),
         "runner_1_worker": one.as_dict(),
         "runner_2_workers": two.as_dict(),
+        "per_compound_1_worker": one_today.as_dict(),
+        "per_compound_2_workers": two_today.as_dict(),
         "speedup_1_to_2_workers": round(speedup, 2),
+        "per_compound_speedup_1_to_2_workers": round(speedup_today, 2),
+        "chunks_vs_per_compound": {"1_worker": round(one_gain, 2), "2_workers": round(two_gain, 2)},
         "two_workers_vs_serial": round(two.result.median / base.median, 2),
     }
     if args.update_reference:
@@ -328,14 +364,18 @@ def main(argv: list[str] | None = None) -> int:
         f"impulator {impulator.__version__}; {source.name}; PostgreSQL {server}; "
         f"{os.cpu_count()} CPUs; {platform.platform()}"
     )
-    for rates in (base, one.result, two.result):
+    for rates in (base, one.result, two.result, one_today.result, two_today.result):
         print(format_path(rates, WIDTH))
     print(
         f"speed-up 1 -> 2 workers: {speedup:.2f}x (target 1.7x or better on 2 cores); "
         f"1 worker vs serial: {one.result.median / base.median:.2f}x; "
         f"2 workers vs serial: {two.result.median / base.median:.2f}x"
     )
-    for runs in (one, two):
+    print(
+        f"per chunk vs per compound: 1 worker {one_gain:.2f}x, 2 workers {two_gain:.2f}x "
+        f"(target 2x); per compound: speed-up 1 -> 2 workers {speedup_today:.2f}x"
+    )
+    for runs in (one, two, one_today, two_today):
         print("\n".join(format_split(runs)))
     ref = (reference or {}).get("speedup_1_to_2_workers")
     where = REFERENCE_JSON.relative_to(ROOT)

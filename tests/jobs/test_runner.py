@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from distributed import Client, LocalCluster
@@ -296,3 +297,56 @@ def test_the_listening_connection_never_goes_back_to_the_pool(platform: Platform
     with runner.engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL ROLE chem")
         assert conn.exec_driver_sql("SELECT current_user").scalar() == "chem"
+
+
+def test_chunks_store_what_one_transaction_per_compound_stored(
+    platform: Platform, client: Client, tmp_path: Path
+) -> None:
+    """The same input through the earlier path (whole reports back, one transaction per
+    compound) and the chunk path (rows prepared on the workers, one transaction per chunk):
+    the same compounds and rows come back, and ``results`` reads them in one query."""
+    path = write_batch(tmp_path / "b.csv", valid=24, invalid=2)
+    before = platform.submit(path)
+    assert platform.runner_for(cluster=client, per_compound=True).run(once=True) == 1
+    after = platform.submit(path)
+    assert platform.runner_for(cluster=client, chunk_size=5).run(once=True) == 1
+    for job in (before, after):
+        assert_exactly_once(platform, job, 24)
+    old_ids, new_ids = before.compound_ids(), after.compound_ids()
+    assert sorted(old_ids) == sorted(new_ids) and len(new_ids) == 24
+    old_compounds = store.get_many([old_ids[r] for r in sorted(old_ids)], url=platform.chem)
+    new_compounds = store.get_many([new_ids[r] for r in sorted(new_ids)], url=platform.chem)
+    for old, new in zip(old_compounds, new_compounds, strict=True):
+        for name in old.__dataclass_fields__:
+            if name not in {"id", "created_at", "job_id", "rows", "summary"}:
+                assert getattr(old, name) == getattr(new, name), name
+        # The summary says how long each analysis took; everything else is the same.
+        assert {**old.summary, "seconds": 0} == {**new.summary, "seconds": 0}
+        pd.testing.assert_frame_equal(old.rows, new.rows)
+
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    engine = store.engine_for(platform.chem)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        results = after.results()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert sum("result_rows" in s for s in statements) == 1
+    pd.testing.assert_frame_equal(
+        before.results().drop(columns="compound_id"), results.drop(columns="compound_id")
+    )
+    # What results() read one compound at a time before.
+    one_by_one = pd.concat(
+        [
+            store.get(cid, url=platform.chem).rows.assign(input_row=row, compound_id=cid)
+            for row, cid in sorted(new_ids.items())
+        ],
+        ignore_index=True,
+    )
+    leading = ["input_row", "compound_id"]
+    one_by_one = one_by_one[leading + [c for c in one_by_one.columns if c not in leading]]
+    pd.testing.assert_frame_equal(results, one_by_one)

@@ -250,13 +250,22 @@ class Job:
             return {int(data["row"]): int(cid) for data, cid in rows}
 
     def results(self) -> pd.DataFrame:
-        """Every stored row of this batch: ``input_row``, ``compound_id``, then the results."""
-        from impulator.store import get
+        """Every stored row of this batch: ``input_row``, ``compound_id``, then the results.
 
-        frames = []
-        for row, compound_id in sorted(self.compound_ids().items()):
-            rows = get(compound_id, url=self.url).rows
-            frames.append(rows.assign(input_row=row, compound_id=compound_id))
+        One query for the whole batch, however many compounds it stored.
+        """
+        from impulator.store import job_rows
+
+        stored = sorted(
+            (
+                (int(data["row"]), compound_id, rows)
+                for data, compound_id, rows in job_rows(self.id, url=self.url)
+            ),
+            key=lambda found: found[:2],
+        )
+        frames = [
+            rows.assign(input_row=row, compound_id=compound_id) for row, compound_id, rows in stored
+        ]
         if not frames:
             return pd.DataFrame(columns=["input_row", "compound_id"])
         table = pd.concat(frames, ignore_index=True)

@@ -4,7 +4,9 @@ A batch is a parent job (``job_type="batch"``) with one child per valid input ro
 (``job_type="compound"``). One child per compound, rather than per chunk, because a child is
 the unit of exactly-once storage: a child's compound and the child's ``completed`` status are
 written in one transaction, so after any crash a child is either done (and never redone) or not
-started. Chunks are a scheduling choice of the runner, not something stored.
+started. Chunks are a scheduling choice of the runner, not something stored: the runner writes
+a chunk's children in one transaction (locked first, so a child done meanwhile is left alone),
+which keeps that guarantee for each of them.
 
 Runners claim parent jobs with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has a
 single writer), keep a lease by heartbeating, and take over a job whose runner's heartbeat is
@@ -27,10 +29,12 @@ __all__ = [
     "Lease",
     "claim",
     "finish_child",
+    "finish_children",
     "finish_job",
     "heartbeat",
     "insert_batch",
     "lock_pending_child",
+    "lock_pending_children",
     "notify",
     "pending_children",
     "queue_depth",
@@ -238,6 +242,55 @@ def finish_child(
         values["retries"] = retries
     conn.execute(sa.update(_jobs).where(_jobs.c.id == child_id).values(**values))
     return True
+
+
+def lock_pending_children(conn: sa.Connection, child_ids: Sequence[int]) -> set[int]:
+    """Lock several child rows for this transaction (in id order); those still to be done."""
+    if not child_ids:
+        return set()
+    rows = conn.execute(
+        sa.select(_jobs.c.id, _jobs.c.status)
+        .where(_jobs.c.id.in_(sorted(child_ids)))
+        .order_by(_jobs.c.id)
+        .with_for_update()
+    )
+    return {int(i) for i, status in rows if JobState(status).running}
+
+
+def finish_children(
+    conn: sa.Connection,
+    status: JobState,
+    children: Sequence[Mapping[str, Any]],
+) -> None:
+    """Close several children, locked by :func:`lock_pending_children`, in one statement.
+
+    Each of ``children`` has ``id``, ``retries``, and ``error`` (a failure) or ``result``
+    (its ``result_data``).
+    """
+    if not children:
+        return
+    values: dict[str, Any] = {
+        "status": status,
+        "completed_at": _now(),
+        "progress": 100,
+        "retries": sa.bindparam("child_retries"),
+        "error_message": sa.bindparam("child_error"),
+    }
+    with_result = "result" in children[0]
+    if with_result:
+        values["result_data"] = sa.bindparam("child_result", type_=_jobs.c.result_data.type)
+    conn.execute(
+        sa.update(_jobs).where(_jobs.c.id == sa.bindparam("child_id")).values(**values),
+        [
+            {
+                "child_id": child["id"],
+                "child_retries": child["retries"],
+                "child_error": child.get("error"),
+                **({"child_result": dict(child["result"])} if with_result else {}),
+            }
+            for child in children
+        ],
+    )
 
 
 def finish_job(

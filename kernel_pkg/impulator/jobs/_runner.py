@@ -1,10 +1,11 @@
 """``impulator runner``: claims queued jobs, scores their compounds on Dask, stores the results.
 
-One runner or several: claims never overlap (``FOR UPDATE SKIP LOCKED``), a child compound is
-stored and closed in one transaction (so never twice), and a job whose runner stops
-heartbeating is taken over after ``stale_after`` seconds. Dask workers only compute; the
-runner alone talks to the database, writing each compound as the job's owner (``SET LOCAL
-ROLE``), so results obey the owner's row-level security.
+One runner or several: claims never overlap (``FOR UPDATE SKIP LOCKED``), the children of a
+chunk are stored and closed in one transaction (so never twice), and a job whose runner stops
+heartbeating is taken over after ``stale_after`` seconds. Dask workers compute: the analysis,
+and every row the database will hold (descriptors, flags, encoded result rows;
+``store.prepare_report``); the runner alone talks to the database, writing each chunk as the
+job's owner (``SET LOCAL ROLE``), so results obey the owner's row-level security.
 
 Faults it survives: a Dask worker dying (distributed reschedules the chunk; a chunk lost
 anyway is retried), a database restart (every transaction is retried with backoff until the
@@ -50,13 +51,100 @@ from impulator.jobs._metrics import (
     QUEUE_DEPTH,
     record_stored,
 )
-from impulator.pipeline import best_class
-from impulator.store import Job, JobState, engine_for, save
+from impulator.pipeline import Report, best_class
+from impulator.store import (
+    Job,
+    JobState,
+    PreparedReport,
+    engine_for,
+    prepare_report,
+    save,
+    save_many,
+)
 
-__all__ = ["Runner"]
+__all__ = ["Runner", "Scored", "score_and_prepare"]
 
 log = logging.getLogger("impulator.runner")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One row of a chunk as the runner stores it (a :class:`ChunkResult`, prepared).
+
+    ``prepared`` is what the database will hold (made on the worker), or ``report`` the
+    whole report (the per-compound path); both None on failure.
+    """
+
+    row: BatchRow
+    prepared: PreparedReport | None = None
+    report: Report | None = None
+    error: str | None = None
+    transient: bool = False
+    analyzed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the row was scored (and has something to store)."""
+        return self.prepared is not None or self.report is not None
+
+    @property
+    def rows(self) -> int:
+        """Its number of result rows."""
+        if self.prepared is not None:
+            return self.prepared.rows
+        return 0 if self.report is None else len(self.report.rows)
+
+    def storable(self) -> PreparedReport | Report:
+        """What ``store.save_many`` stores (ValueError for a failed row)."""
+        found = self.prepared if self.prepared is not None else self.report
+        if found is None:
+            raise ValueError(f"row {self.row.row} failed: there is nothing to store")
+        return found
+
+    @classmethod
+    def of(cls, result: ChunkResult) -> Scored:
+        """A worker's result as it is (the report, not prepared)."""
+        return cls(
+            result.row,
+            None,
+            result.report,
+            result.error,
+            result.transient,
+            result.analyzed,
+            result.seconds,
+        )
+
+
+def score_and_prepare(rows: list[BatchRow], options: dict[str, Any]) -> list[Scored]:
+    """What a Dask worker runs for the runner: ``score_chunk``, then ``prepare_report`` of
+    each report, so the runner only writes. A report that cannot be prepared is a failure of
+    its row, never of the chunk."""
+    out: list[Scored] = []
+    prepared: dict[int, PreparedReport] = {}  # identical structures share one report
+    for result in score_chunk(rows, options):
+        report = result.report
+        if report is None:
+            out.append(Scored.of(result))
+            continue
+        try:
+            if id(report) not in prepared:
+                prepared[id(report)] = prepare_report(report)
+        except Exception as exc:  # a bug must not cost the other rows of the chunk
+            log.exception("preparing row %s (%r) failed", result.row.row, result.row.query[:80])
+            reason = f"unexpected {type(exc).__name__}: {exc}"
+            out.append(Scored(result.row, None, None, reason, False, result.analyzed))
+            continue
+        out.append(
+            Scored(
+                result.row,
+                prepared[id(report)],
+                analyzed=result.analyzed,
+                seconds=result.seconds,
+            )
+        )
+    return out
 
 
 @dataclass
@@ -92,6 +180,11 @@ class Runner:
         stale_after: seconds of silence after which another runner takes a job over.
         poll_every: seconds between looks at the queue when no notification arrives.
         retry_delay: first backoff for transient failures (doubles each time).
+        db_patience: seconds a transaction is retried while the database is unreachable.
+        per_compound: the earlier way, kept to compare with: workers return whole reports
+            and each compound is stored in a transaction of its own, its descriptors and
+            rows computed by the runner. By default workers prepare the rows and each chunk
+            is stored in one transaction.
     """
 
     def __init__(
@@ -106,6 +199,7 @@ class Runner:
         poll_every: float = 5.0,
         retry_delay: float = 1.0,
         db_patience: float = 120.0,
+        per_compound: bool = False,
     ) -> None:
         self.engine = engine_for(url)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -116,6 +210,7 @@ class Runner:
         self.poll_every = poll_every
         self.retry_delay = retry_delay
         self.db_patience = db_patience
+        self.per_compound = per_compound
         self._postgres = self.engine.dialect.name == "postgresql"
         self._halt = threading.Event()
 
@@ -307,8 +402,10 @@ class Runner:
         futures = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
         waiting: dict[Future[Any], list[str]] = {}
 
+        work = score_chunk if self.per_compound else score_and_prepare
+
         def submit(chunk: list[str]) -> None:
-            future = client.submit(score_chunk, [rows[k] for k in chunk], options, pure=False)
+            future = client.submit(work, [rows[k] for k in chunk], options, pure=False)
             waiting[future] = chunk
             futures.add(future)  # type: ignore[no-untyped-call]
 
@@ -320,11 +417,12 @@ class Runner:
                 future.cancel()
                 continue
             try:
-                results: list[ChunkResult] = future.result()
+                results = [r if isinstance(r, Scored) else Scored.of(r) for r in future.result()]
             except Exception as exc:  # a lost worker, a killed task: the whole chunk again
                 reason = f"the task failed: {exc}"
-                results = [ChunkResult(rows[k], None, reason, True) for k in chunk]
+                results = [Scored(rows[k], error=reason, transient=True) for k in chunk]
             retry: list[str] = []
+            final: list[Scored] = []
             for result in results:
                 key = row_key(result.row)
                 if result.error and result.transient:
@@ -332,28 +430,100 @@ class Runner:
                     if attempts[key] <= max(c.max_retries for c in groups[key]):
                         retry.append(key)
                         continue
-                self._store(lease, on_duplicate, result, groups[key], attempts[key])
-                outcome = "failed" if result.report is None else "stored"
-                COMPOUNDS_PROCESSED.labels(outcome).inc(len(groups[key]))
-                with progress.lock:
-                    progress.done += len(groups[key])
-                if progress.stopping():
-                    break
+                final.append(result)
+            if self.per_compound:
+                for result in final:
+                    key = row_key(result.row)
+                    self._store(lease, on_duplicate, result, groups[key], attempts[key])
+                    self._count(progress, [result], groups)
+                    if progress.stopping():
+                        break
+            elif final:
+                stored = [(r, groups[row_key(r.row)], attempts[row_key(r.row)]) for r in final]
+                self._store_chunk(lease, on_duplicate, stored)
+                self._count(progress, final, groups)
             if retry and not progress.stopping():
                 time.sleep(self.retry_delay * 2 ** (max(attempts[k] for k in retry) - 1))
                 todo.append(retry)
             while todo and len(waiting) < in_flight and not progress.stopping():
                 submit(todo.pop(0))
 
+    @staticmethod
+    def _count(progress: _Progress, results: list[Scored], groups: dict[str, list[Any]]) -> None:
+        for result in results:
+            children = len(groups[row_key(result.row)])
+            COMPOUNDS_PROCESSED.labels("stored" if result.ok else "failed").inc(children)
+            with progress.lock:
+                progress.done += children
+
+    def _store_chunk(
+        self,
+        lease: queue.Lease,
+        on_duplicate: str,
+        scored: list[tuple[Scored, list[Any], int]],
+    ) -> None:
+        """Store a chunk's scored structures for every child that asked for them, as the
+        owner, in one transaction: each child is closed with its compound, or not at all."""
+
+        def work(conn: sa.Connection) -> list[Scored]:
+            self._as_owner(conn, lease.owner)
+            # FOR SHARE: a cancel committed by the owner waits for this transaction, and
+            # once committed, it is seen here: nothing is written after a cancel.
+            parent = conn.execute(
+                sa.select(Job.status).where(Job.id == lease.job_id).with_for_update(read=True)
+            ).scalar()
+            if parent == JobState.CANCELLED:
+                return []
+            wanted = [child.id for _, children, _ in scored for child in children]
+            # Stored before a crash, or by another runner: left as they are.
+            pending = queue.lock_pending_children(conn, wanted)
+            failed: list[dict[str, Any]] = []
+            saving: list[tuple[Any, Scored, int]] = []
+            for result, children, retries in scored:
+                for child in children:
+                    if child.id not in pending:
+                        continue
+                    if result.ok:
+                        saving.append((child, result, retries))
+                    else:
+                        failed.append({"id": child.id, "retries": retries, "error": result.error})
+            queue.finish_children(conn, JobState.FAILED, failed)
+            if not saving:
+                return []
+            saved = save_many(
+                [r.storable() for _, r, _ in saving],
+                [child.input_data.get("name") for child, _, _ in saving],
+                on_duplicate,
+                job_ids=[child.id for child, _, _ in saving],
+                connection=conn,
+            )
+            queue.finish_children(
+                conn,
+                JobState.COMPLETED,
+                [
+                    {
+                        "id": child.id,
+                        "retries": retries,
+                        "result": {"compound_id": done.compound_id, "rows": result.rows},
+                    }
+                    for (child, result, retries), done in zip(saving, saved, strict=True)
+                ],
+            )
+            return [result for _, result, _ in saving]
+
+        for result in self._db(work):
+            _count_stored(result, 1)
+
     def _store(
         self,
         lease: queue.Lease,
         on_duplicate: str,
-        result: ChunkResult,
+        result: Scored,
         children: list[Any],
         retries: int,
     ) -> None:
-        """Store one scored structure for each child that asked for it, as the owner."""
+        """Store one scored structure for each child that asked for it, as the owner, one
+        transaction per child (the per-compound path)."""
         stored = 0
         for child in children:
 
@@ -391,13 +561,7 @@ class Runner:
                 return True
 
             stored += self._db(work)
-        if stored and result.report is not None:
-            score = result.report.summary.get("best_score")
-            record_stored(
-                best_class(result.report.rows),
-                float(score) if isinstance(score, numbers.Real) else None,
-                stored,
-            )
+        _count_stored(result, stored)
 
     def _close(self, lease: queue.Lease, progress: _Progress) -> str:
         if progress.lost:
@@ -440,3 +604,17 @@ def _batch_row(data: dict[str, Any]) -> BatchRow:
         name=data.get("name"),
         inchikey=data.get("inchikey"),
     )
+
+
+def _count_stored(result: Scored, count: int) -> None:
+    """The science metrics of ``count`` compounds stored from ``result``."""
+    if result.prepared is not None:
+        found, score = (
+            result.prepared.values.get("best_class"),
+            result.prepared.values.get("best_score"),
+        )
+    elif result.report is not None:
+        found, score = best_class(result.report.rows), result.report.summary.get("best_score")
+    else:
+        return
+    record_stored(found, float(score) if isinstance(score, numbers.Real) else None, count)

@@ -8,6 +8,7 @@ no row-level security (the file is private by being the user's own file).
 Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLite file):
 
     store.save(report, name=None, on_duplicate="skip")  -> compound id
+    store.save_many(reports, names, on_duplicate)       -> [SaveResult] (one transaction)
     store.get(id)                                       -> StoredCompound (with its rows)
     store.get_many(ids)                                 -> [StoredCompound] (one transaction)
     store.list_compounds(filter, sort="-created_at", page=1, limit=50, mine=False)  -> CompoundPage
@@ -44,6 +45,7 @@ from impulator.store._analytics import (
     trends,
 )
 from impulator.store._identity import Identity, groups, whoami
+from impulator.store._many import PreparedReport, prepare_report, save_many
 from impulator.store._migrate import (
     MIGRATIONS,
     alembic_config,
@@ -90,6 +92,7 @@ from impulator.store._query import (
     StoredCompound,
     get,
     get_many,
+    job_rows,
     list_compounds,
 )
 from impulator.store._save import save, save_report
@@ -129,6 +132,7 @@ __all__ = [
     "Organization",
     "PdbEvidenceRecord",
     "PermissionDenied",
+    "PreparedReport",
     "PublishedNotebook",
     "ResultRow",
     "StoreUnavailable",
@@ -153,12 +157,15 @@ __all__ = [
     "get_many",
     "groups",
     "head_revision",
+    "job_rows",
     "list_compounds",
+    "prepare_report",
     "provision_api",
     "provision_runner",
     "provision_user",
     "redact",
     "save",
+    "save_many",
     "save_report",
     "scram_verifier",
     "search",

@@ -22,6 +22,7 @@ from impulator.store._models import (
     CompoundShare,
     Group,
     InterferenceRecord,
+    Job,
     PdbEvidenceRecord,
     ResultRow,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "StoredCompound",
     "get",
     "get_many",
+    "job_rows",
     "list_compounds",
 ]
 
@@ -208,6 +210,44 @@ def _read(tx: Tx, ids: Sequence[int]) -> list[StoredCompound]:
             )
         )
     return compounds
+
+
+def job_rows(job_id: int, url: str | None = None) -> list[tuple[dict[str, Any], int, pd.DataFrame]]:
+    """The compounds the children of batch job ``job_id`` stored, with their rows, in one query.
+
+    One ``(child input_data, compound id, rows)`` per stored compound, by compound id; the
+    rows are what :func:`get` reads (``RESULT_COLUMNS``, saved dtypes). Compounds not visible
+    to you are left out.
+
+    Example:
+        >>> import os, tempfile
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
+        >>> job_rows(1, url=url)
+        []
+    """
+    jobs = cast(sa.Table, Job.__table__).c
+    typed = [_r[name] for name in TYPED_COLUMNS]
+    query = (
+        sa.select(jobs.input_data, _c.id, _c.summary[DTYPES_KEY], _r.id, *typed, _r.data)
+        .select_from(cast(sa.Table, Job.__table__))
+        .join(_compounds, _c.job_id == jobs.id)
+        .outerjoin(cast(sa.Table, ResultRow.__table__), _r.compound_id == _c.id)
+        .where(jobs.parent_job_id == job_id)
+        .order_by(_c.id, _r.id)
+    )
+    with transaction(url, f"read the rows of job {job_id}") as tx:
+        stored = tx.conn.execute(query).all()
+    by_compound: dict[int, list[Any]] = {}
+    for r in stored:
+        by_compound.setdefault(int(r[1]), []).append(r)
+    found = []
+    for compound_id, rows in by_compound.items():
+        first = rows[0]
+        dtypes = first[2] or []
+        present = [r for r in rows if r[3] is not None]  # None: a compound without rows
+        table = rebuild([r[4:-1] for r in present], [r[-1] or {} for r in present], dtypes)
+        found.append((dict(first[0] or {}), compound_id, table))
+    return found
 
 
 def _records(
