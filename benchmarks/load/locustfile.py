@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
+from scenario import account, batch_csv  # beside this file (locust puts its folder on the path)
 
 PREFIX = os.environ.get("IMPULATOR_LOAD_PREFIX", "load-")
 PASSWORD = os.environ.get("IMPULATOR_LOAD_PASSWORD", "")
@@ -40,26 +41,13 @@ def _name_the_error(response: Any = None, exception: Any = None, **kwargs: Any) 
         exception.args = (f"{response.status_code}: {response.text[:160]}",)
 
 
-def account(number: int) -> str:
-    """The account name of simulated user ``number`` (``load-0001``, ...)."""
-    return f"{PREFIX}{number:04d}"
-
-
-def batch_csv(rng: random.Random, smiles: list[str], user: str) -> tuple[str, int]:
-    """A CSV of 5-20 distinct rows (``smiles,name``) from ``smiles`` and its row count."""
-    rows = rng.sample(smiles, k=min(len(smiles), rng.randint(5, 20)))
-    stamp = int(time.time() * 1000) % 10**9
-    lines = ["smiles,name", *(f"{s},{user}-{stamp}-{i}" for i, s in enumerate(rows))]
-    return "\n".join(lines) + "\n", len(rows)
-
-
 class Chemist(HttpUser):  # type: ignore[misc]
     """One simulated chemist."""
 
     wait_time = between(2, 6)
 
     def on_start(self) -> None:
-        self.name = account(next(_numbers))
+        self.name = account(next(_numbers), PREFIX)
         self.rng = random.Random(self.name)
         self.compounds: list[int] = []
         self.job: int | None = None
