@@ -12,7 +12,7 @@ PROXY := hub/node_modules/.bin/configurable-http-proxy
 # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: test lint typecheck pytest bench clean up down fuzz audit
+.PHONY: test lint typecheck pytest bench clean up down fuzz audit load
 
 $(DEV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ fuzz: $(DEV_STAMP)
 audit: $(DEV_STAMP)
 	@$(VENV)/bin/pip-audit --version >/dev/null 2>&1 || $(PY) -m pip install -q pip-audit
 	$(VENV)/bin/pip-audit --local --progress-spinner off --skip-editable
+
+# The platform under load (benchmarks/load/README.md): starts its own local platform, runs
+# simulated users, prints the report and stops everything. Not part of make test.
+LOAD_ARGS ?= --users 100 --minutes 3
+load: $(DEV_STAMP) $(PROXY)
+	$(PY) benchmarks/load/run.py $(LOAD_ARGS)
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_science.py

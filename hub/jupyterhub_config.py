@@ -23,6 +23,8 @@ deployment.
   (else read from ``demo-password`` / ``demo-admin-password`` in the home) |
 | ``IMPULATOR_DATA_DIR`` and the other ``IMPULATOR_*`` source settings | passed on to user
   servers and the runner |
+| ``IMPULATOR_HUB_EXTRA_CONFIG`` | a configuration file read after this one (local changes
+  kept out of the repository; the load benchmark's lighter servers) |
 
 The platform itself (roles, custom scopes, spawn hook, Voila home, OIDC) is
 ``impulator.hub.configure``, which the Helm chart's ``hub.extraConfig`` calls too; this file
@@ -233,4 +235,16 @@ def configure() -> None:
     )
 
 
+def load_extra_config() -> None:
+    """``IMPULATOR_HUB_EXTRA_CONFIG``: one more configuration file, run last on this same ``c``
+    so it sees and can change everything above (``benchmarks/load/hub_config.py`` gives
+    simulated users lighter servers). A missing file stops the hub with its name."""
+    extra = os.environ.get("IMPULATOR_HUB_EXTRA_CONFIG")
+    if extra:
+        path = Path(extra).resolve()
+        code = compile(path.read_text(), str(path), "exec")
+        exec(code, {"c": c, "get_config": lambda: c, "__file__": str(path), "__name__": path.stem})
+
+
 configure()
+load_extra_config()

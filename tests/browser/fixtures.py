@@ -144,7 +144,8 @@ def dashboards(
         for name, role in USERS.items()
     }
     urls["runner"] = store.provision_runner("dashboards-runner", url=admin)
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+    # PYTHONPATH: the servers and the runner run the impulator under test, not an installed one.
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
     environment = {k: v for k, v in os.environ.items() if k in keep}
     environment.update(
         IMPULATOR_DATA_DIR=str(demo_dir),

@@ -187,3 +187,35 @@ def test_gateway_config_caps_clusters_by_group(
     assert chosen["worker_memory"] == 2**30
     assert limits("impulator-admins", "impulator-chemists")[2]["cluster_max_workers"] == 8
     assert limits("somebody-else")[2]["cluster_max_workers"] == 2
+
+
+def test_an_extra_config_file_runs_last_on_the_same_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import asyncio
+
+    light = HUB_DIR.parent / "benchmarks" / "load" / "hub_config.py"
+    c = load(
+        "jupyterhub_config.py",
+        monkeypatch,
+        tmp_path / "home",
+        IMPULATOR_HUB_EXTRA_CONFIG=str(light),
+        IMPULATOR_LOAD_SPAWN_LIMIT="150",
+    )
+    assert c.JupyterHub.concurrent_spawn_limit == 150
+    hook = c.SimpleLocalProcessSpawner.pre_spawn_hook
+    assert hook is c.Spawner.pre_spawn_hook and hook.__name__ == "light_for_simulated_users"
+    # impulator's hook runs first (a user in no impulator group is refused there).
+    user = SimpleNamespace(name="load-0001", groups=[])
+    spawner = SimpleNamespace(user=user, environment={}, cmd=["jupyterhub-singleuser"])
+    with pytest.raises(RuntimeError, match="none of the impulator groups"):
+        asyncio.run(hook(spawner))
+    # A missing extra file stops the hub with its name (never silently skipped).
+    missing = tmp_path / "missing_config.py"
+    with pytest.raises(FileNotFoundError, match=r"missing_config\.py"):
+        load(
+            "jupyterhub_config.py",
+            monkeypatch,
+            tmp_path / "home2",
+            IMPULATOR_HUB_EXTRA_CONFIG=str(missing),
+        )

@@ -66,6 +66,44 @@ def hostile(dashboards: Dashboards, demo_dir: Path) -> dict[str, Any]:
     return {"url": url, "compound": compound, "job": job.id}
 
 
+def _watched(browser: BrowserSession) -> tuple[DashboardPage, list[str], list[str]]:
+    """A new page recording dialogs (dismissed), console messages and page errors."""
+    page = DashboardPage(browser.browser.new_page(viewport={"width": 1280, "height": 800}))
+    browser.pages.append(page)
+    dialogs: list[str] = []
+    messages: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        messages.append(message.text)
+        if message.type == "error":
+            page.errors.append(message.text)
+
+    page.page.on("dialog", on_dialog)
+    page.page.on("console", on_console)
+    page.page.on("pageerror", lambda error: page.errors.append(f"page error: {error}"))
+    return page, dialogs, messages
+
+
+def _assert_nothing_ran(
+    name: str, page: DashboardPage, dialogs: list[str], messages: list[str]
+) -> None:
+    """No dialog, no payload's console message, none of the elements a payload would make."""
+    assert not dialogs, f"{name}: a payload ran: {dialogs}"
+    assert not [m for m in messages if "xss" in m], f"{name}: {messages}"
+    html = page.page.content()
+    assert "alert('xss" not in page.page.evaluate(
+        "() => [...document.querySelectorAll('script')].map(s => s.textContent).join()"
+    )
+    assert page.page.locator("img[src='x']").count() == 0, name
+    assert page.page.locator("a[href^='javascript:']").count() == 0, name
+    assert "onerror=alert" not in html.replace("onerror=alert('xss", ""), name
+    page.assert_clean()
+
+
 def test_no_payload_runs_on_any_dashboard_and_the_text_shows_as_typed(
     dashboards: Dashboards, browser: BrowserSession, hostile: dict[str, Any]
 ) -> None:
@@ -74,28 +112,7 @@ def test_no_payload_runs_on_any_dashboard_and_the_text_shows_as_typed(
         started = time.monotonic()
         query = f"id={hostile['compound']}" if name == "Compound" else ""
         # Listeners first, then the address: a payload running during the load is caught too.
-        page = DashboardPage(browser.browser.new_page(viewport={"width": 1280, "height": 800}))
-        browser.pages.append(page)
-        dialogs: list[str] = []
-        messages: list[str] = []
-
-        def on_dialog(dialog: Dialog, seen: list[str] = dialogs) -> None:
-            seen.append(dialog.message)
-            dialog.dismiss()
-
-        def on_console(
-            message: ConsoleMessage, seen: list[str] = messages, errors: list[str] = page.errors
-        ) -> None:
-            seen.append(message.text)
-            if message.type == "error":
-                errors.append(message.text)
-
-        def on_error(error: Exception, seen: list[str] = page.errors) -> None:
-            seen.append(f"page error: {error}")
-
-        page.page.on("dialog", on_dialog)
-        page.page.on("console", on_console)
-        page.page.on("pageerror", on_error)
+        page, dialogs, messages = _watched(browser)
         page.page.goto(dashboards.url(name, user="mallory", query=query), timeout=180_000)
         page.page.wait_for_load_state("networkidle", timeout=180_000)
         wait = {
@@ -110,17 +127,7 @@ def test_no_payload_runs_on_any_dashboard_and_the_text_shows_as_typed(
         text = page.page.inner_text("body")
         shown[name] = text
         print(f"{name}: {time.monotonic() - started:.1f} s")
-        assert not dialogs, f"{name}: a payload ran: {dialogs}"
-        assert not [m for m in messages if "xss" in m], f"{name}: {messages}"
-        # Nothing the payloads would create exists: no injected script, image or link.
-        html = page.page.content()
-        assert "alert('xss" not in page.page.evaluate(
-            "() => [...document.querySelectorAll('script')].map(s => s.textContent).join()"
-        )
-        assert page.page.locator("img[src='x']").count() == 0, name
-        assert page.page.locator("a[href^='javascript:']").count() == 0, name
-        assert "onerror=alert" not in html.replace("onerror=alert('xss", ""), name
-        page.assert_clean()
+        _assert_nothing_ran(name, page, dialogs, messages)
     assert SCRIPT in shown["Explorer"] and IMG in shown["Explorer"]
     assert SCRIPT in shown["Compound"] and GROUP in shown["Compound"]
     assert LINK in shown["Compound"] and ENTITY in shown["Compound"]
@@ -151,3 +158,46 @@ def test_exports_defuse_formulas_and_carry_the_payloads(hostile: dict[str, Any])
     assert NAME.encode() in sdf
     pdf = exports.compound_report_pdf(hostile["compound"], url)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+
+
+def test_payloads_typed_into_analyze_show_as_text(
+    dashboards: Dashboards, browser: BrowserSession, hostile: dict[str, Any]
+) -> None:
+    started = time.monotonic()
+    page, dialogs, messages = _watched(browser)
+    page.page.goto(dashboards.url("Analyze", user="mallory"), timeout=180_000)
+    field = page.wait(".impulator-analyze-query input")
+    for payload in (SCRIPT, IMG, LINK, ENTITY, JOB_ERROR):
+        field.fill(payload)
+        page.wait(".impulator-analyze-validation .impulator-status-error", timeout=60)
+        page.page.wait_for_timeout(500)  # a payload's image would load and fire here
+        shown = page.page.inner_text(".impulator-analyze-validation")
+        assert "SMILES" in shown or "name" in shown, shown  # said why, as text
+        assert page.page.input_value(".impulator-analyze-query input") == payload
+    print(f"Analyze with payloads: {time.monotonic() - started:.1f} s")
+    _assert_nothing_ran("Analyze", page, dialogs, messages)
+
+
+def test_payloads_in_an_uploaded_csv_show_as_text_on_batch(
+    dashboards: Dashboards, browser: BrowserSession, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    upload = tmp_path / "hostile.csv"
+    rows = [(IMG, "valid-ethanol"), ("CCO", SCRIPT), ("CCN", LINK), ("CCC", ENTITY)]
+    quoted = [",".join('"' + c.replace('"', '""') + '"' for c in row) for row in rows]
+    upload.write_text("\n".join(["smiles,name", *quoted]) + "\n")
+    page, dialogs, messages = _watched(browser)
+    page.page.goto(dashboards.url("Batch", user="mallory"), timeout=180_000)
+    page.wait(".impulator-batch-upload")
+    with page.page.expect_file_chooser() as chooser:
+        page.page.click(".impulator-batch-upload")
+    chooser.value.set_files(str(upload))
+    page.wait(".impulator-batch-errors-table", timeout=60)
+    page.page.wait_for_timeout(1_500)
+    report = page.page.inner_text(".impulator-batch-report")
+    print(f"Batch with a hostile CSV: {time.monotonic() - started:.1f} s")
+    assert "4 rows: 3 valid, 1 invalid" in report, report
+    assert IMG in report  # the invalid row's query, as typed
+    preview = page.page.inner_text(".impulator-batch-preview")
+    assert SCRIPT in preview and LINK in preview and ENTITY in preview, preview
+    _assert_nothing_ran("Batch", page, dialogs, messages)
