@@ -419,6 +419,8 @@ def test_a_notebook_published_to_a_group_opens_and_runs_in_a_members_jupyterlab(
         page.goto(
             f"{platform.base}/user/chemist/lab/tree/shared/demo-team/{lesson}", timeout=180_000
         )
+        # Keys sent before the kernel's session is connected are lost: wait for it first.
+        page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=180_000)
         page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click(timeout=180_000)
         page.keyboard.press("Shift+Enter")
         output = page.locator(".jp-OutputArea-output", has_text="lesson ran with impulator")
