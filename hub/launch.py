@@ -14,7 +14,8 @@ one project data directory (``IMPULATOR_HUB_HOME``, default ``<repo>/.impulator`
 | ``demo-password``, ``demo-admin-password`` | the generated passwords (mode 600) |
 | ``launcher.pid``, ``hub.pid`` | what ``down`` stops |
 
-Environment: ``IMPULATOR_HUB_PORT`` (default 8000), ``IMPULATOR_DEMO_PASSWORD`` and
+Environment: ``IMPULATOR_HUB_PORT`` (default 8000), ``IMPULATOR_HUB_START_TIMEOUT`` (seconds the
+hub may take to answer, default 300), ``IMPULATOR_DEMO_PASSWORD`` and
 ``IMPULATOR_DEMO_ADMIN_PASSWORD`` (otherwise generated once and kept), ``IMPULATOR_DATA_DIR``
 (where the demo ChEMBL lives; default impulator's own data directory).
 
@@ -205,6 +206,12 @@ def start_hub(home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return proc
 
 
+def start_timeout() -> float:
+    """How long the hub may take to answer (``IMPULATOR_HUB_START_TIMEOUT``, default 300 s):
+    a busy machine starts it slowly, which is no reason to give up on it."""
+    return float(os.environ.get("IMPULATOR_HUB_START_TIMEOUT", "300"))
+
+
 def wait_for_hub(
     proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float, stop: list[int]
 ) -> None:
@@ -300,7 +307,9 @@ def up(home: Path) -> int:
                 return 130
             say(f"starting JupyterHub on http://127.0.0.1:{port}/")
             hub = start_hub(home, env)
-            wait_for_hub(hub, port, home / "hub" / "jupyterhub.log", timeout=90, stop=received)
+            wait_for_hub(
+                hub, port, home / "hub" / "jupyterhub.log", timeout=start_timeout(), stop=received
+            )
             if received:
                 return 130
             banner(home, port, time.monotonic() - started)

@@ -102,7 +102,7 @@ def up(env: dict[str, str]) -> tuple[subprocess.Popen[str], float]:
         text=True,
     )
     url = f"http://127.0.0.1:{env['IMPULATOR_HUB_PORT']}/hub/health"
-    while time.monotonic() - started < 180:
+    while time.monotonic() - started < 360:  # the launcher gives the hub 300 s
         if proc.poll() is not None:
             pytest.fail(f"the launcher exited ({proc.returncode}):\n{proc.stdout.read()}")  # type: ignore[union-attr]
         with contextlib.suppress(httpx.HTTPError):
