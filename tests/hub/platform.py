@@ -110,7 +110,7 @@ def up(env: dict[str, str]) -> tuple[subprocess.Popen[str], float]:
                 return proc, time.monotonic() - started
         time.sleep(0.25)
     proc.kill()
-    pytest.fail("the hub did not answer within 180 s")
+    pytest.fail("the hub did not answer within 360 s")
 
 
 def down(env: dict[str, str], launcher: subprocess.Popen[str]) -> str:
