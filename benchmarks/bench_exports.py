@@ -40,6 +40,7 @@ import sqlalchemy as sa  # noqa: E402
 from benchmarks.bench_science import machine  # noqa: E402
 from benchmarks.bench_store import real_report  # noqa: E402
 from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+from tests.statements import counted  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import exports, store  # noqa: E402
@@ -63,22 +64,6 @@ def reading_one_by_one() -> Iterator[None]:
         yield
     finally:
         store.get_many = new  # type: ignore[assignment]
-
-
-@contextmanager
-def counted(url: str) -> Iterator[list[str]]:
-    """The SQL statements run on ``url``'s engine inside the block."""
-    statements: list[str] = []
-    engine = store.engine_for(url)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def timed(runs: int, work: Callable[[], Any]) -> list[float]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from impulator import exports, store
 from impulator.pipeline import Report
 from tests.postgres import PostgresCluster
+from tests.statements import counted
 from tests.ui.widgets import new_database, save_reports
 
 KEYS = ("naltrexone", "dasatinib", "testosterone", "apomorphine", "nothing")
@@ -37,22 +37,6 @@ def many(
     for i in range(COPIES):
         ids.append(store.save(demo["naltrexone"], f"copy {i:02d}", on_duplicate="keep", url=url))
     return url, ids
-
-
-@contextmanager
-def counted(url: str) -> Iterator[list[str]]:
-    """The SQL statements run on ``url``'s engine inside the block."""
-    statements: list[str] = []
-    engine = store.engine_for(url)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def one_by_one(compound_ids: Iterable[int], url: str | None = None) -> list[Any]:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from tests.browser.fixtures import CHROMIUM, CHROMIUM_FLAGS
 from tests.postgres import find_bindir
 
 if TYPE_CHECKING:
@@ -39,17 +40,6 @@ PROXY = REPO / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 USER_PASSWORD = "demo-password-for-tests"
 ADMIN_PASSWORD = "admin-password-for-tests-0123456789abcdef"
 VOILA_HOME = "voila/render/dashboards/Home.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-#: Headless and quiet on a closed network (no sandbox: the tests may run as root).
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 requires_platform = [
     pytest.mark.skipif(

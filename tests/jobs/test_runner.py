@@ -31,6 +31,7 @@ from impulator.batch import open_client
 from impulator.jobs import Runner
 from tests.conftest import DEMO_FIXTURE
 from tests.postgres import PostgresCluster
+from tests.statements import counted
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "moleculeace_sample.csv"
@@ -324,17 +325,8 @@ def test_chunks_store_what_one_transaction_per_compound_stored(
         assert {**old.summary, "seconds": 0} == {**new.summary, "seconds": 0}
         pd.testing.assert_frame_equal(old.rows, new.rows)
 
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        statements.append(statement)
-
-    engine = store.engine_for(platform.chem)
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted(platform.chem) as statements:
         results = after.results()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert sum("result_rows" in s for s in statements) == 1
     pd.testing.assert_frame_equal(
         before.results().drop(columns="compound_id"), results.drop(columns="compound_id")
