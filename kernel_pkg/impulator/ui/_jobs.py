@@ -8,6 +8,7 @@ jobs those are).
 from __future__ import annotations
 
 import html
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,6 +147,9 @@ class JobsPage:
         self.limit = limit
         self.states = pd.DataFrame(columns=list(JOB_STATE_COLUMNS))
         self.poller = Poller(self.tick, interval)
+        # The live update and a button may refresh at once: one at a time, so an older read
+        # never replaces a newer one.
+        self._refreshing = threading.Lock()
         self.writable = can_write(url)
 
         def classed(widget: Any, css: str) -> Any:
@@ -214,6 +218,13 @@ class JobsPage:
     def refresh(self) -> bool:
         """Read the jobs again; returns whether any is still queued or processing (and keeps
         the live update going while so)."""
+        with self._refreshing:
+            running = self._refresh()
+        if running:
+            self.poller.start()
+        return running
+
+    def _refresh(self) -> bool:
         states = run_guarded(
             lambda: job_states(self.url, self.limit), self.error, "reading the jobs"
         )
@@ -235,10 +246,7 @@ class JobsPage:
                 else (options[0][1] if options else None)
             )
         self._show_detail()
-        running = bool(states["status"].isin(RUNNING_STATUSES).any())
-        if running:
-            self.poller.start()
-        return running
+        return bool(states["status"].isin(RUNNING_STATUSES).any())
 
     def tick(self) -> bool:
         """One live update (the poller calls it): refresh, and go on while a job runs."""

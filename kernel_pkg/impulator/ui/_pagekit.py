@@ -106,7 +106,8 @@ def title(text: str, css: str = "") -> Any:
 
 
 class Poller:
-    """Calls ``tick`` every ``interval`` seconds on a daemon thread while it returns True.
+    """Calls ``tick`` every ``interval`` seconds on a daemon thread while it returns True
+    (the first call one interval after ``start``).
 
     ``start`` is idempotent (one thread per poller); a tick that raises is logged and ends
     the polling, never the page. Tests call ``tick`` themselves instead.
@@ -152,7 +153,8 @@ class Poller:
             thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        # The page has just read its state when it starts polling: the first tick waits.
+        while not self._stop.wait(self.interval):
             with self._lock:
                 self._again = False
             try:
@@ -165,4 +167,3 @@ class Poller:
                     if not self._again:
                         self._thread = None
                         return
-            self._stop.wait(self.interval)
