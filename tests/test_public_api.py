@@ -34,6 +34,7 @@ EXPECTED = {
         "ROLE_GROUPS",
         "SERVER_TOKEN_SCOPES",
         "VOILA_HOME",
+        "WarmKernelManager",
         "base_environment",
         "configure",
         "configure_oidc",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -164,8 +165,19 @@ def test_viewer_lands_on_the_voila_home_and_cannot_write(platform: Platform) -> 
             "    print('refused:', exc)\n"
         )
         kernel.shutdown()
+        # The Voila home was the server's first page: a warm kernel now waits for the next
+        # one, a kernel process of the viewer's server that its kernel list does not show.
+        headers = {"Authorization": f"token {token_for(client, 'viewer')}"}
+        deadline = time.monotonic() + 120
+        while True:
+            listed = client.get("/user/viewer/api/kernels", headers=headers).json()
+            waiting = _kernel_ids_of(platform, "viewer") - {k["id"] for k in listed}
+            if waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     assert out.startswith("refused:"), out
     assert "read-only" in out and "viewer" in out and "chemist role" in out
+    assert waiting, "no warm kernel for the next Voila page on the viewer's server"
 
 
 def test_bob_sees_none_of_alices_compounds(platform: Platform) -> None:
@@ -330,6 +342,15 @@ def _processes_of(platform: Platform, user: str) -> list[str]:
                 found.append(
                     Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
                 )
+    return found
+
+
+def _kernel_ids_of(platform: Platform, user: str) -> set[str]:
+    """The ids of the kernels running for ``user`` (from their connection files' names)."""
+    found = set()
+    for command in _processes_of(platform, user):
+        if "ipykernel_launcher" in command:
+            found.update(re.findall(r"kernel-([0-9a-f-]{36})\.json", command))
     return found
 
 

@@ -3,9 +3,13 @@
 ``configure(c)`` adds impulator's roles, custom scopes, services, spawn hook and Voila home
 to a hub configuration by appending and merging, so Zero to JupyterHub's own settings stay.
 Needs the ``hub`` extra (JupyterHub, oauthenticator); nothing here imports them at load.
+``WarmKernelManager`` (the Voila pages' warm kernels on users' servers) is imported on first
+use: it needs ``jupyter_server``, which users' servers have and the hub may not.
 """
 
 from __future__ import annotations
+
+import typing as _typing
 
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
@@ -32,6 +36,9 @@ from impulator.hub._services import (
 )
 from impulator.hub._spawn import PrepareHome, make_pre_spawn_hook, user_database_url
 
+if _typing.TYPE_CHECKING:
+    from impulator.hub._kernel_pool import WarmKernelManager
+
 __all__ = [
     "API_SERVICE",
     "CUSTOM_SCOPES",
@@ -44,6 +51,7 @@ __all__ = [
     "SERVER_TOKEN_SCOPES",
     "VOILA_HOME",
     "PrepareHome",
+    "WarmKernelManager",
     "api_service",
     "base_environment",
     "configure",
@@ -58,3 +66,26 @@ __all__ = [
     "runner_service",
     "user_database_url",
 ]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """A Jupyter server extension: users' servers give Voila pages warm kernels."""
+    return [{"module": "impulator.hub"}]
+
+
+def _link_jupyter_server_extension(server_app: object) -> None:
+    from impulator.hub._kernel_pool import use_warm_kernels
+
+    use_warm_kernels(server_app)
+
+
+def _load_jupyter_server_extension(server_app: object) -> None:
+    """Nothing to add once the server runs: the kernel manager was chosen at link time."""
+
+
+def __getattr__(name: str) -> object:
+    if name == "WarmKernelManager":
+        from impulator.hub._kernel_pool import WarmKernelManager
+
+        return WarmKernelManager
+    raise AttributeError(f"module 'impulator.hub' has no attribute {name!r}")

@@ -52,6 +52,9 @@ def make_pre_spawn_hook(
                 "ask a hub admin to add you to one"
             )
         env = dict(spawner.environment)
+        viewer_pool = environ.get("IMPULATOR_VIEWER_PAGE_POOL_SIZE")
+        if role == "viewer" and viewer_pool:  # where viewers' servers have less memory
+            env["IMPULATOR_PAGE_POOL_SIZE"] = viewer_pool
         landing_on_dashboards = role == "viewer" or DASHBOARD_GROUP in groups
         spawner.default_url = VOILA_HOME if landing_on_dashboards else "/lab"
         url = None
