@@ -309,7 +309,7 @@ def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
     sql_types = [_TYPED_SQL.get(c, "text") for c in TYPED_COLUMNS]
     definition = ", ".join(f"{c} {t}" for c, t in zip(TYPED_COLUMNS, sql_types, strict=True))
     texts = records.data_texts()
-    # data is staged as text and parsed once, by the INSERT (jsonb's input is text anyway).
+    # data is staged as text and checked once, by the INSERT's cast to json.
     # Staged rows up to a page are kept as they are: compressing a row's JSON on the way in
     # and decompressing it on the way out would only cost time (result_rows compresses).
     conn.exec_driver_sql(
@@ -335,7 +335,7 @@ def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
     conn.execute(
         sa.text(
             f"INSERT INTO result_rows (owner, compound_id, {columns}, data) "
-            f"SELECT :owner, :compound_id, {columns}, CAST(data AS jsonb) FROM {_STAGING} "
+            f"SELECT :owner, :compound_id, {columns}, CAST(data AS json) FROM {_STAGING} "
             "ORDER BY position"
         ),
         {"owner": owner, "compound_id": compound_id},
