@@ -6,8 +6,9 @@ JSON texts, the interference and PDB records). A Dask worker calls it next to ``
 the process that writes to the database never recomputes a descriptor or re-encodes a row.
 
 ``save_many`` writes several prepared reports in one transaction, one statement per table
-for all of them (the result rows go through the same routine ``save`` uses, once per
-compound). What it stores is what ``save`` stores for each report, duplicates included: an
+for all of them (the result rows of all of them in one COPY, by the routine ``save`` uses;
+reports that duplicate an earlier report of the same call are written in a later round, each
+round one COPY). What it stores is what ``save`` stores for each report, duplicates included: an
 earlier report of the same call counts as stored before a later one.
 """
 
@@ -37,7 +38,7 @@ from impulator.store._save import (
     compound_values,
     flag_records,
     pdb_record,
-    write_rows,
+    write_rows_of,
 )
 from impulator.store._session import Tx, transaction
 
@@ -317,9 +318,13 @@ def _save_round(
     flags: list[dict[str, Any]] = []
     pdb: list[dict[str, Any]] = []
     audit: list[dict[str, Any]] = []
-    for item, compound_id, action in sorted(written, key=lambda w: w[0].index):
+    written.sort(key=lambda w: w[0].index)
+    # Every compound's rows in one statement, in the order of the reports.
+    write_rows_of(
+        tx, owner, [(compound_id, item.prepared.records) for item, compound_id, _ in written]
+    )
+    for item, compound_id, action in written:
         prepared = item.prepared
-        write_rows(tx, owner, compound_id, prepared.records)
         children = {"owner": owner, "compound_id": compound_id}
         flags += [{**children, **f} for f in prepared.flags]
         if prepared.pdb is not None:

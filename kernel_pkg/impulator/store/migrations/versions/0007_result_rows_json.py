@@ -40,14 +40,11 @@ def _retype(sql_type: str) -> None:
             "SELECT attcompression FROM pg_attribute "
             "WHERE attrelid = 'result_rows'::regclass AND attname = 'data'"
         ).scalar_one()
-    op.execute(
-        f"ALTER TABLE result_rows ALTER COLUMN data TYPE {sql_type} USING data::{sql_type}"
-    )
+    op.execute(f"ALTER TABLE result_rows ALTER COLUMN data TYPE {sql_type} USING data::{sql_type}")
     # Changing the type resets the column's compression to the server's default.
     if compression in _COMPRESSION:
         op.execute(
-            "ALTER TABLE result_rows ALTER COLUMN data "
-            f"SET COMPRESSION {_COMPRESSION[compression]}"
+            f"ALTER TABLE result_rows ALTER COLUMN data SET COMPRESSION {_COMPRESSION[compression]}"
         )
 
 
