@@ -32,12 +32,12 @@ from impulator.store._models import (
 )
 from impulator.store._rows import RowRecords, row_records
 from impulator.store._save import (
-    DTYPES_KEY,
     ON_DUPLICATE,
     SaveResult,
     compound_values,
     flag_records,
     pdb_record,
+    row_summary,
     write_rows_of,
 )
 from impulator.store._session import Tx, transaction
@@ -124,7 +124,7 @@ def prepare_report(report: Report) -> PreparedReport:
     records = _EncodedRows(**{f.name: getattr(plain, f.name) for f in fields(RowRecords)})
     records.typed()
     records.data_texts()
-    values["summary"] = {**values["summary"], DTYPES_KEY: records.dtypes}
+    values["summary"] = row_summary(values["summary"], records)
     return PreparedReport(values, records, flag_records(report), pdb_record(report))
 
 

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DTYPES_KEY",
     "ON_DUPLICATE",
+    "SHARED_KEY",
     "SaveResult",
+    "row_summary",
     "save",
     "save_report",
     "write_rows",
@@ -54,6 +56,9 @@ __all__ = [
 ON_DUPLICATE: tuple[str, ...] = ("skip", "replace", "keep")
 #: Key in the stored summary holding the rows' pandas dtypes (removed again by ``get``).
 DTYPES_KEY = "_row_dtypes"
+#: Key in the stored summary holding the columns of one value in every row, with that value
+#: (left out of each row's ``data``; put back, and removed from the summary, by ``get``).
+SHARED_KEY = "_row_shared"
 
 _compounds = cast(sa.Table, Compound.__table__)
 _rows = cast(sa.Table, ResultRow.__table__)
@@ -122,7 +127,7 @@ def save_report(
         )
     values = compound_values(report, name)
     records = row_records(report.rows)
-    values["summary"] = {**values["summary"], DTYPES_KEY: records.dtypes}
+    values["summary"] = row_summary(values["summary"], records)
     flags, pdb = flag_records(report), pdb_record(report)
     what = f"save {values['name']!r}"
     with transaction(url, what, write=True, connection=connection) as tx:
@@ -166,6 +171,14 @@ def save_report(
             )
         )
     return SaveResult(compound_id, action)
+
+
+def row_summary(summary: dict[str, Any], records: RowRecords) -> dict[str, Any]:
+    """The compound's stored summary: the report's, with what reading its rows back needs."""
+    stored = {**summary, DTYPES_KEY: records.dtypes}
+    if records.shared:
+        stored[SHARED_KEY] = records.shared
+    return stored
 
 
 def _lock(tx: Tx, owner: str, inchikey: str, key: str | None) -> None:
