@@ -14,6 +14,8 @@ in the same run:
 Each path starts from the DataFrame and ends committed; rows/s are medians of R runs, and the
 COPY/ORM ratio is printed next to the reference in ``baselines/bench_store.json``
 (``--update-reference`` rewrites it). Also printed: a whole ``store.save`` of the N-row report,
+a chunk of 10 real reports stored by 10 ``store.save`` calls against one ``store.save_many``
+(one transaction, their rows in one COPY, as the job runner stores a chunk),
 and the CPU seconds each path costs this process (encoding, the driver) and the PostgreSQL
 backend that serves it (parsing, JSONB, compression, indexes, foreign keys), read from
 ``/proc``: on a machine busy with other work the wall-clock rates move, the CPU seconds less.
@@ -147,6 +149,31 @@ def rates(rows: int, seconds: list[float], name: str = "") -> dict[str, Any]:
     }
 
 
+#: Compounds in the chunk of the save_many line (the job runner's chunks are of this order).
+CHUNK = 10
+
+
+def chunk_seconds(
+    url: str, report: Report, repeats: int, reset: Callable[[], None]
+) -> dict[str, list[float]]:
+    """A chunk of CHUNK real reports (13 rows each): CHUNK ``store.save`` calls (a transaction
+    and a COPY each) against one ``store.save_many`` (one transaction, one COPY)."""
+    one = Report(report.query, report.structure, report.rows.iloc[:13], report.summary)
+    chunk = [one] * CHUNK
+
+    def separately() -> None:
+        for r in chunk:
+            store.save(r, on_duplicate="keep", url=url)
+
+    def together() -> None:
+        store.save_many(chunk, on_duplicate="keep", url=url)
+
+    return {
+        "saves": [round(s, 4) for s in timed(repeats, separately, reset)],
+        "save_many": [round(s, 4) for s in timed(repeats, together, reset)],
+    }
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="result rows/s: COPY path against the ORM")
     parser.add_argument("--rows", type=int, default=10_000, help="rows per run (10,000)")
@@ -199,6 +226,7 @@ def measure(url: str, report: Report, args: argparse.Namespace) -> dict[str, Any
             store.save(report, on_duplicate="keep", url=url)
 
         result["save_seconds"] = [round(s, 3) for s in timed(args.repeats, save_again, reset)]
+        result["chunk"] = chunk_seconds(url, report, args.repeats, reset)
         with engine.connect() as conn:
             result["postgresql"] = conn.execute(sa.text("SHOW server_version")).scalar()
         return result
@@ -303,6 +331,12 @@ def report_lines(
     print(
         f"save: store.save of the {rows:,}-row report in {statistics.median(save):.2f} s "
         f"(median of {len(save)})"
+    )
+    chunk = result["chunk"]
+    separately, together = (statistics.median(chunk[k]) for k in ("saves", "save_many"))
+    print(
+        f"chunk: {CHUNK} reports of 13 rows: {CHUNK} store.save {separately * 1000:.0f} ms, "
+        f"one store.save_many {together * 1000:.0f} ms ({separately / together:.1f}x; medians)"
     )
     if reference and isinstance(reference.get("ratio"), int | float):
         ref_machine = reference.get("machine", {})

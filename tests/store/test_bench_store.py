@@ -47,6 +47,8 @@ def test_prints_both_rates_the_ratio_and_the_save(
         cpu = rf"^{name} cpu:\s+[\d.]+ s this process \+ [\d.]+ s PostgreSQL backend \(medians\)$"
         assert re.search(cpu, out, re.MULTILINE), name
     assert re.search(r"^save: store.save of the 60-row report in [\d.]+ s", out, re.MULTILINE)
+    chunk = r"^chunk: 10 reports of 13 rows: 10 store.save \d+ ms, one store.save_many \d+ ms"
+    assert re.search(chunk, out, re.MULTILINE)
     assert "reference ratio:" in out
 
 
@@ -56,3 +58,4 @@ def test_json_output(bench: ModuleType, capsys: pytest.CaptureFixture[str]) -> N
     assert result["settings"] == {"rows": 30, "columns": 96, "repeats": 1}
     assert result["copy"]["rows_per_s_median"] > 0 and result["orm"]["rows_per_s_median"] > 0
     assert result["ratio"] > 0 and len(result["save_seconds"]) == 1
+    assert len(result["chunk"]["saves"]) == len(result["chunk"]["save_many"]) == 1

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from impulator import store
 from impulator.store._keys import provenance_key
 
-HEAD = "0006"
+HEAD = "0007"
 TABLES = {
     "api_rate_counts",
     "organizations",
@@ -248,5 +248,33 @@ def test_rows_keep_one_foreign_key_to_their_compound(empty_url: str) -> None:
         row = {"owner": "ana", "compound_id": 12345, "data": {}}
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.insert(store.ResultRow).values(**row))
+    finally:
+        engine.dispose()
+
+
+def test_rows_keep_data_as_json_text_and_their_compression(empty_url: str) -> None:
+    """Revision 0007: ``data`` is ``json`` on PostgreSQL, rows stored as ``jsonb`` carried
+    over both ways, and the column keeps lz4 through the type change."""
+    store.upgrade(empty_url, "0006")
+    _add_analysis(empty_url)
+    store.upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    stored = sa.select(store.ResultRow.data)
+    column = (
+        "SELECT format_type(atttypid, atttypmod), attcompression FROM pg_attribute "
+        "WHERE attrelid = 'result_rows'::regclass AND attname = 'data'"
+    )
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert tuple(conn.execute(sa.text(column)).one()) == ("json", "l")
+        with engine.connect() as conn:
+            assert conn.execute(stored).scalar_one() == {"qed": 0.55, "mw": 180.16}
+        store.downgrade(empty_url, "0006")
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert tuple(conn.execute(sa.text(column)).one()) == ("jsonb", "l")
+        with engine.connect() as conn:
+            assert conn.execute(stored).scalar_one() == {"qed": 0.55, "mw": 180.16}
     finally:
         engine.dispose()

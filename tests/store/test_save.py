@@ -300,10 +300,17 @@ def test_rows_read_back_the_same_before_and_after_the_encoding_change(
             stored_today = conn.execute(
                 sa.select(rows.c.data).where(rows.c.compound_id == today).order_by(rows.c.id)
             ).scalars()
-            # Today's JSON is the first encoder's without its nulls: the same values.
-            assert [dict(d) for d in stored_today] == [
+            compounds = store.Compound.__table__
+            summary = conn.execute(
+                sa.select(compounds.c.summary).where(compounds.c.id == today)
+            ).scalar_one()
+            # Today's JSON is the first encoder's without its nulls and without the columns
+            # of one value in every row, which the compound keeps once: the same values.
+            shared = summary.get(_save.SHARED_KEY, {})
+            assert [{**d, **shared} for d in stored_today] == [
                 {k: v for k, v in d.items() if v is not None} for d in old
             ]
+            assert not any(set(shared) & set(d) for d in stored_today)
     finally:
         engine.dispose()
     pd.testing.assert_frame_equal(store.get(today, url=empty_url).rows, report.rows)
@@ -449,3 +456,36 @@ def test_roles_own_what_they_save_and_viewers_cannot(
         conn.execute(sa.text('SET LOCAL ROLE "save_chemist"'))
         runner_saved = store.save(demo["dasatinib"], connection=conn)
     assert store.get(runner_saved, url=chemist).owner == "save_chemist"
+
+
+def test_columns_of_one_value_are_kept_once_and_read_back(tmp_path: Path) -> None:
+    """Only plain values equal (and of one type, one zero sign) in every row are kept once per
+    compound; the per-target name SQL reads stays in the rows; ``get`` gives the table back."""
+    rows = pd.DataFrame(
+        {
+            "molecule_chembl_id": ["CHEMBL1", "CHEMBL2", "CHEMBL3"],
+            "target_organism": ["Homo sapiens"] * 3,
+            "pains": [False] * 3,
+            "weight_pdb": [0.25] * 3,
+            "n_records": [2, 2, 2],
+            "zero": [0.0, -0.0, 0.0],
+            "one": pd.Series([1, True, 1], dtype=object),
+            "gap": ["x", None, "x"],
+            "target_pref_name": ["Mu opioid receptor"] * 3,
+            "lists": pd.Series([[1], [1], [1]], dtype=object),
+        }
+    )
+    records = store_rows.row_records(rows)
+    assert records.shared == {
+        "target_organism": "Homo sapiens",
+        "pains": False,
+        "weight_pdb": 0.25,
+        "n_records": 2,
+    }
+    assert all("target_pref_name" in d and "pains" not in d for d in records.data())
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    compound_id = store.save(Report("CCO", chem.standardize("CCO"), rows), url=url)
+    stored = store.get(compound_id, url=url)
+    assert _save.SHARED_KEY not in stored.summary
+    pd.testing.assert_frame_equal(stored.rows, rows)
+    assert store_rows.row_records(rows.iloc[:1]).shared == {}

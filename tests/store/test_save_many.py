@@ -22,6 +22,7 @@ from impulator import store
 from impulator._errors import InvalidInput
 from impulator.pipeline import Report
 from impulator.store import _session
+from tests.statements import counted
 from tests.store.reports import reports
 
 ORDER = ["naltrexone", "dasatinib", "testosterone", "apomorphine", "nothing"]
@@ -116,3 +117,30 @@ def test_duplicates_within_and_before_the_call(empty_url: str, demo: dict[str, R
 def test_lengths_must_match(demo: dict[str, Report], tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="as many names"):
         store.save_many([demo["nothing"]], ["a", "b"], url=f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+
+def test_one_statement_writes_the_rows_of_every_report(
+    empty_url: str, demo: dict[str, Report]
+) -> None:
+    """The rows of all reports of a call go in with one INSERT (fed by one COPY on
+    PostgreSQL), their ids in report order and, within a report, in row order."""
+    if empty_url.startswith("postgresql"):
+        store.upgrade(empty_url)
+    chosen = [demo[k] for k in ORDER]
+    with counted(empty_url) as statements:
+        saved = store.save_many(chosen, on_duplicate="keep", url=empty_url)
+    assert sum(s.lstrip().startswith("INSERT INTO result_rows") for s in statements) == 1
+    engine = sa.create_engine(empty_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.text("SELECT compound_id, molecule_chembl_id FROM result_rows ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    expected = [
+        (s.compound_id, molecule)
+        for s, report in zip(saved, chosen, strict=True)
+        for molecule in report.rows.get("molecule_chembl_id", pd.Series(dtype=object))
+    ]
+    assert [tuple(r) for r in stored] == expected

@@ -21,7 +21,7 @@ Every function takes ``url`` (default: ``IMPULATOR_DATABASE_URL``, else the SQLi
 Example:
     >>> from impulator import store
     >>> store.head_revision()
-    '0006'
+    '0007'
     >>> sorted(store.Base.metadata.tables)[:3]
     ['api_rate_counts', 'audit_log', 'compound_shares']
 """

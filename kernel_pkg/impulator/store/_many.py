@@ -6,8 +6,9 @@ JSON texts, the interference and PDB records). A Dask worker calls it next to ``
 the process that writes to the database never recomputes a descriptor or re-encodes a row.
 
 ``save_many`` writes several prepared reports in one transaction, one statement per table
-for all of them (the result rows go through the same routine ``save`` uses, once per
-compound). What it stores is what ``save`` stores for each report, duplicates included: an
+for all of them (the result rows of all of them in one COPY, by the routine ``save`` uses;
+reports that duplicate an earlier report of the same call are written in a later round, each
+round one COPY). What it stores is what ``save`` stores for each report, duplicates included: an
 earlier report of the same call counts as stored before a later one.
 """
 
@@ -31,13 +32,13 @@ from impulator.store._models import (
 )
 from impulator.store._rows import RowRecords, row_records
 from impulator.store._save import (
-    DTYPES_KEY,
     ON_DUPLICATE,
     SaveResult,
     compound_values,
     flag_records,
     pdb_record,
-    write_rows,
+    row_summary,
+    write_rows_of,
 )
 from impulator.store._session import Tx, transaction
 
@@ -123,7 +124,7 @@ def prepare_report(report: Report) -> PreparedReport:
     records = _EncodedRows(**{f.name: getattr(plain, f.name) for f in fields(RowRecords)})
     records.typed()
     records.data_texts()
-    values["summary"] = {**values["summary"], DTYPES_KEY: records.dtypes}
+    values["summary"] = row_summary(values["summary"], records)
     return PreparedReport(values, records, flag_records(report), pdb_record(report))
 
 
@@ -317,9 +318,13 @@ def _save_round(
     flags: list[dict[str, Any]] = []
     pdb: list[dict[str, Any]] = []
     audit: list[dict[str, Any]] = []
-    for item, compound_id, action in sorted(written, key=lambda w: w[0].index):
+    written.sort(key=lambda w: w[0].index)
+    # Every compound's rows in one statement, in the order of the reports.
+    write_rows_of(
+        tx, owner, [(compound_id, item.prepared.records) for item, compound_id, _ in written]
+    )
+    for item, compound_id, action in written:
         prepared = item.prepared
-        write_rows(tx, owner, compound_id, prepared.records)
         children = {"owner": owner, "compound_id": compound_id}
         flags += [{**children, **f} for f in prepared.flags]
         if prepared.pdb is not None:

@@ -2,8 +2,9 @@
 
 Every tenant table has an ``owner`` column (the platform user name, NOT NULL, indexed): the
 row-level security policies of a later step key on it. Results keep the columns users filter
-and sort by typed; everything else of a result row is JSON (JSONB on PostgreSQL). Timestamps are
-timezone-aware and default to the database clock.
+and sort by typed; everything else of a result row is JSON (``json`` text on PostgreSQL,
+revision 0007; the other JSON columns are JSONB there). Timestamps are timezone-aware and
+default to the database clock.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ TENANT_TABLES: tuple[str, ...] = (
 
 #: JSON everywhere, JSONB on PostgreSQL.
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+#: JSON kept as text (``json`` on PostgreSQL): checked on the way in, never parsed into JSONB.
+JSONText = sa.JSON()
 #: Timezone-aware timestamp.
 Timestamp = sa.DateTime(timezone=True)
 
@@ -286,7 +289,8 @@ class ResultRow(Base):
     priority: Mapped[int | None] = mapped_column(sa.Integer)
     imp_candidate: Mapped[bool | None] = mapped_column()
     scoring_model: Mapped[str | None] = mapped_column(sa.Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # json, not jsonb (revision 0007): written often, read whole, never searched inside.
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
 
 
 class InterferenceRecord(Base):

@@ -27,7 +27,7 @@ from impulator.store._models import (
     ResultRow,
 )
 from impulator.store._rows import TYPED_COLUMNS, rebuild
-from impulator.store._save import DTYPES_KEY
+from impulator.store._save import DTYPES_KEY, SHARED_KEY
 from impulator.store._search import text_conditions
 from impulator.store._session import Tx, transaction
 
@@ -182,6 +182,7 @@ def _read(tx: Tx, ids: Sequence[int]) -> list[StoredCompound]:
         compound_id = int(v["id"])
         summary = dict(v["summary"] or {})
         dtypes = summary.pop(DTYPES_KEY, None) or []
+        same_in_every_row = summary.pop(SHARED_KEY, None) or {}
         mine = rows_by.get(compound_id, [])
         compounds.append(
             StoredCompound(
@@ -203,7 +204,9 @@ def _read(tx: Tx, ids: Sequence[int]) -> list[StoredCompound]:
                 provenance_key=v["provenance_key"],
                 provenance=dict(v["provenance"] or {}),
                 summary=summary,
-                rows=rebuild([r[1:-1] for r in mine], [r[-1] or {} for r in mine], dtypes),
+                rows=rebuild(
+                    [r[1:-1] for r in mine], [r[-1] or {} for r in mine], dtypes, same_in_every_row
+                ),
                 flags=flags.get(compound_id, []),
                 pdb=pdb.get(compound_id, []),
                 shared_with=shared.get(compound_id, []),
@@ -228,7 +231,15 @@ def job_rows(job_id: int, url: str | None = None) -> list[tuple[dict[str, Any], 
     jobs = cast(sa.Table, Job.__table__).c
     typed = [_r[name] for name in TYPED_COLUMNS]
     query = (
-        sa.select(jobs.input_data, _c.id, _c.summary[DTYPES_KEY], _r.id, *typed, _r.data)
+        sa.select(
+            jobs.input_data,
+            _c.id,
+            _c.summary[DTYPES_KEY],
+            _c.summary[SHARED_KEY],
+            _r.id,
+            *typed,
+            _r.data,
+        )
         .select_from(cast(sa.Table, Job.__table__))
         .join(_compounds, _c.job_id == jobs.id)
         .outerjoin(cast(sa.Table, ResultRow.__table__), _r.compound_id == _c.id)
@@ -243,9 +254,9 @@ def job_rows(job_id: int, url: str | None = None) -> list[tuple[dict[str, Any], 
     found = []
     for compound_id, rows in by_compound.items():
         first = rows[0]
-        dtypes = first[2] or []
-        present = [r for r in rows if r[3] is not None]  # None: a compound without rows
-        table = rebuild([r[4:-1] for r in present], [r[-1] or {} for r in present], dtypes)
+        dtypes, shared = first[2] or [], first[3] or {}
+        present = [r for r in rows if r[4] is not None]  # None: a compound without rows
+        table = rebuild([r[5:-1] for r in present], [r[-1] or {} for r in present], dtypes, shared)
         found.append((dict(first[0] or {}), compound_id, table))
     return found
 

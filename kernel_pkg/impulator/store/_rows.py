@@ -1,7 +1,11 @@
 """A report's rows as database records and back: typed columns, the rest JSON, dtypes kept.
 
 The columns users filter and sort by are typed (``TYPED_COLUMNS``); every other column of a
-row goes into its ``data`` JSON, and only there. Missing values (NaN, NA) are stored as NULL in
+row goes into its ``data`` JSON, and only there, unless it holds one and the same plain value
+(a string, number or boolean) in every row of the report, as the scoring weights or a
+neighbourhood's organism often do: such a column is kept once per compound (``shared``, stored
+with the compound) instead of in every row's JSON, which is what PostgreSQL parses and
+compresses. Missing values (NaN, NA) are stored as NULL in
 typed columns and left out of ``data`` (a key that is not there reads back as missing, as a
 null would); they come back as NaN/NA. Numpy scalars are stored as plain numbers. The pandas
 dtype of every column is kept with the compound, so a stored table comes back exactly as it was
@@ -11,8 +15,9 @@ saved (infinities, which JSON cannot hold, come back as NaN; scores never are in
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +27,7 @@ import pandas as pd
 from impulator.pipeline import RESULT_COLUMNS
 
 __all__ = [
+    "KEPT_IN_ROWS",
     "TYPED_COLUMNS",
     "RowRecords",
     "column_values",
@@ -48,6 +54,8 @@ TYPED_COLUMNS: tuple[str, ...] = (
     "scoring_model",
 )
 _FLOATS = frozenset({"pactivity", "sei", "bei", "nsei", "nbei", "final_score"})
+#: ``data`` keys that queries read in SQL (the per-target summary): always in every row.
+KEPT_IN_ROWS: frozenset[str] = frozenset({"target_pref_name"})
 
 
 @dataclass
@@ -55,11 +63,13 @@ class RowRecords:
     """The rows of a report as plain Python columns (None for every missing value).
 
     ``dtypes`` lists (column, pandas dtype) in column order (a list: JSONB keeps no key order).
+    ``shared`` holds the columns left out of every row's ``data``, each with its one value.
     """
 
     columns: dict[str, list[Any]]
     dtypes: list[tuple[str, str]]
     length: int
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.length
@@ -68,7 +78,7 @@ class RowRecords:
         """One tuple of ``TYPED_COLUMNS`` values per row (None where a column is absent)."""
         nothing = [None] * self.length
         columns = [
-            [_typed(name, v) for v in self.columns[name]] if name in self.columns else nothing
+            _typed_column(name, self.columns[name]) if name in self.columns else nothing
             for name in TYPED_COLUMNS
         ]
         return list(zip(*columns, strict=True)) if self.length else []
@@ -80,7 +90,7 @@ class RowRecords:
         :func:`data_json`, cell by cell, as before; a row orjson refuses (a string that is
         not valid Unicode) falls back to :func:`data_json` whole.
         """
-        rest = [c for c in self.columns if c not in TYPED_COLUMNS]
+        rest = [c for c in self.columns if c not in TYPED_COLUMNS and c not in self.shared]
         if not rest:
             return ["{}"] * self.length
         # Columns missing in every row are left out at once; rows whose columns are all
@@ -103,8 +113,9 @@ class RowRecords:
         return texts
 
     def data(self) -> list[dict[str, Any]]:
-        """One ``data`` dict per row: every column that is not typed, missing values left out."""
-        rest = [c for c in self.columns if c not in TYPED_COLUMNS]
+        """One ``data`` dict per row: every column neither typed nor shared, missing values
+        left out."""
+        rest = [c for c in self.columns if c not in TYPED_COLUMNS and c not in self.shared]
         if not rest:
             return [{} for _ in range(self.length)]
         values = zip(*(self.columns[c] for c in rest), strict=True)
@@ -165,6 +176,21 @@ def _encodable(values: list[Any], dtype: str | None) -> list[Any]:
     return [None if v is None else orjson.Fragment(data_json(v)) for v in values]
 
 
+def _typed_column(name: str, values: list[Any]) -> list[Any]:
+    """A typed column's values as its database type; as they are when they already are."""
+    kind = _TYPED_KINDS.get(name, str)
+    if all(v is None or type(v) is kind for v in values):
+        return values  # the usual case: column_values made them so
+    return [_typed(name, v) for v in values]
+
+
+_TYPED_KINDS: dict[str, type] = {
+    **dict.fromkeys(_FLOATS, float),
+    "priority": int,
+    "imp_candidate": bool,
+}
+
+
 def _typed(name: str, value: Any) -> Any:
     if value is None:
         return None
@@ -186,12 +212,53 @@ def row_records(rows: pd.DataFrame) -> RowRecords:
         >>> r = row_records(frame)
         >>> r.typed()[0][:4], r.data()[0], r.dtypes[2]
         (('CHEMBL25', None, None, 7.5), {}, ('qed', 'float64'))
+        >>> row_records(pd.DataFrame({"organism": ["Homo sapiens"] * 2, "n": [1, 2]})).shared
+        {'organism': 'Homo sapiens'}
     """
+    columns = {str(c): column_values(rows[c]) for c in rows.columns}
     return RowRecords(
-        columns={str(c): column_values(rows[c]) for c in rows.columns},
+        columns=columns,
         dtypes=[(str(c), str(rows[c].dtype)) for c in rows.columns],
         length=len(rows),
+        shared=shared_values(columns, len(rows)),
     )
+
+
+def shared_values(columns: Mapping[str, list[Any]], length: int) -> dict[str, Any]:
+    """The untyped columns that hold one plain value in all of ``length`` (2 or more) rows.
+
+    Plain: a str (valid Unicode), bool, int or float, stored and read back as JSON unchanged;
+    a float zero must have one sign in every row.
+    """
+    if length < 2:
+        return {}
+    shared = {}
+    for name, values in columns.items():
+        if name in TYPED_COLUMNS or name in KEPT_IN_ROWS:
+            continue
+        first = values[0]
+        kind = type(first)
+        if kind not in _SHAREABLE or not all(type(v) is kind and v == first for v in values):
+            continue
+        if kind is float and first == 0.0:
+            sign = math.copysign(1.0, first)
+            if any(math.copysign(1.0, v) != sign for v in values):
+                continue
+        if kind is str and not _unicode(first):
+            continue
+        shared[name] = first
+    return shared
+
+
+_SHAREABLE = frozenset({str, bool, int, float})
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: JSON columns refuse it
+        return False
+    return True
 
 
 def data_json(data: Any) -> str:
@@ -203,8 +270,10 @@ def rebuild(
     typed: Sequence[Sequence[Any]],
     data: Sequence[Mapping[str, Any]],
     dtypes: Sequence[Sequence[str]],
+    shared: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """The rows table from stored typed values and ``data``, with the saved dtypes.
+    """The rows table from stored typed values, ``data`` and ``shared`` (the columns of one
+    value for every row), with the saved dtypes.
 
     Without saved dtypes (rows written by other tools) the columns are ``RESULT_COLUMNS``
     that are present, with dtypes inferred.
@@ -217,9 +286,12 @@ def rebuild(
     kinds = {str(name): str(kind) for name, kind in dtypes}
     names = list(kinds) if kinds else _present(data)
     index = {name: i for i, name in enumerate(TYPED_COLUMNS)}
+    shared = shared or {}
     columns = {
         name: [row[index[name]] for row in typed]
         if name in index
+        else [shared[name]] * len(data)
+        if name in shared
         else [row.get(name) for row in data]
         for name in names
     }

@@ -16,6 +16,7 @@ other instead of both inserting.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,12 +40,25 @@ from impulator.store._session import Tx, transaction
 if TYPE_CHECKING:
     from impulator.pipeline import Report
 
-__all__ = ["DTYPES_KEY", "ON_DUPLICATE", "SaveResult", "save", "save_report", "write_rows"]
+__all__ = [
+    "DTYPES_KEY",
+    "ON_DUPLICATE",
+    "SHARED_KEY",
+    "SaveResult",
+    "row_summary",
+    "save",
+    "save_report",
+    "write_rows",
+    "write_rows_of",
+]
 
 #: What ``save`` may do with a duplicate.
 ON_DUPLICATE: tuple[str, ...] = ("skip", "replace", "keep")
 #: Key in the stored summary holding the rows' pandas dtypes (removed again by ``get``).
 DTYPES_KEY = "_row_dtypes"
+#: Key in the stored summary holding the columns of one value in every row, with that value
+#: (left out of each row's ``data``; put back, and removed from the summary, by ``get``).
+SHARED_KEY = "_row_shared"
 
 _compounds = cast(sa.Table, Compound.__table__)
 _rows = cast(sa.Table, ResultRow.__table__)
@@ -113,7 +127,7 @@ def save_report(
         )
     values = compound_values(report, name)
     records = row_records(report.rows)
-    values["summary"] = {**values["summary"], DTYPES_KEY: records.dtypes}
+    values["summary"] = row_summary(values["summary"], records)
     flags, pdb = flag_records(report), pdb_record(report)
     what = f"save {values['name']!r}"
     with transaction(url, what, write=True, connection=connection) as tx:
@@ -157,6 +171,14 @@ def save_report(
             )
         )
     return SaveResult(compound_id, action)
+
+
+def row_summary(summary: dict[str, Any], records: RowRecords) -> dict[str, Any]:
+    """The compound's stored summary: the report's, with what reading its rows back needs."""
+    stored = {**summary, DTYPES_KEY: records.dtypes}
+    if records.shared:
+        stored[SHARED_KEY] = records.shared
+    return stored
 
 
 def _lock(tx: Tx, owner: str, inchikey: str, key: str | None) -> None:
@@ -265,10 +287,22 @@ def pdb_record(report: Report) -> dict[str, Any] | None:
 
 def write_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> None:
     """Insert a compound's result rows: COPY through a staging table on PostgreSQL."""
-    if not len(records):
+    if tx.postgres and len(records):
+        _copy_rows(tx, owner, compound_id, records)
+    else:
+        write_rows_of(tx, owner, [(compound_id, records)])
+
+
+def write_rows_of(tx: Tx, owner: str, compounds: Sequence[tuple[int, RowRecords]]) -> None:
+    """Insert the result rows of several compounds in one statement (one COPY on PostgreSQL).
+
+    Rows get their ids in the order given: compound by compound, each in its rows' order.
+    """
+    compounds = [(compound_id, records) for compound_id, records in compounds if len(records)]
+    if not compounds:
         return
     if tx.postgres:
-        _copy_rows(tx, owner, compound_id, records)
+        _copy_many(tx, owner, compounds)
         return
     tx.conn.execute(
         _rows.insert(),
@@ -279,6 +313,7 @@ def write_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> Non
                 **dict(zip(TYPED_COLUMNS, t, strict=True)),
                 "data": d,
             }
+            for compound_id, records in compounds
             for t, d in zip(records.typed(), records.data(), strict=True)
         ],
     )
@@ -303,42 +338,51 @@ _TYPED_SQL = {
 
 
 def _copy_rows(tx: Tx, owner: str, compound_id: int, records: RowRecords) -> None:
+    """One compound's rows by :func:`_copy_many`."""
+    _copy_many(tx, owner, [(compound_id, records)])
+
+
+def _copy_many(tx: Tx, owner: str, compounds: Sequence[tuple[int, RowRecords]]) -> None:
     """COPY into a temporary staging table, then one INSERT ... SELECT into result_rows."""
     conn = tx.conn
     columns = ", ".join(TYPED_COLUMNS)
     sql_types = [_TYPED_SQL.get(c, "text") for c in TYPED_COLUMNS]
     definition = ", ".join(f"{c} {t}" for c, t in zip(TYPED_COLUMNS, sql_types, strict=True))
-    texts = records.data_texts()
-    # data is staged as text and parsed once, by the INSERT (jsonb's input is text anyway).
+    # data is staged as text and checked once, by the INSERT's cast to json.
     # Staged rows up to a page are kept as they are: compressing a row's JSON on the way in
     # and decompressing it on the way out would only cost time (result_rows compresses).
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE {_STAGING} (position integer, {definition}, data text) "
-        f"WITH (toast_tuple_target = {_PAGE_TUPLE}) ON COMMIT DROP"
+        f"CREATE TEMP TABLE {_STAGING} (position integer, compound_id integer, {definition}, "
+        f"data text) WITH (toast_tuple_target = {_PAGE_TUPLE}) ON COMMIT DROP"
     )
     raw: Any = conn.connection.driver_connection
-    rows = zip(range(len(records)), records.typed(), texts, strict=True)
+    staged_bytes = position = 0
     with (
         raw.cursor() as cursor,
         cursor.copy(
-            f"COPY {_STAGING} (position, {columns}, data) FROM STDIN (FORMAT BINARY)"
+            f"COPY {_STAGING} (position, compound_id, {columns}, data) FROM STDIN (FORMAT BINARY)"
         ) as copy,
     ):
-        copy.set_types(["int4", *(_COPY_TYPES[t] for t in sql_types), "text"])
-        for position, typed, data in rows:
-            copy.write_row((position, *typed, data))
+        copy.set_types(["int4", "int4", *(_COPY_TYPES[t] for t in sql_types), "text"])
+        for compound_id, records in compounds:
+            texts = records.data_texts()
+            staged_bytes += sum(map(len, texts)) + _ROW_OVERHEAD * len(texts)
+            for typed, data in zip(records.typed(), texts, strict=True):
+                copy.write_row((position, compound_id, *typed, data))
+                position += 1
     # Enough memory to order the staged rows without spilling them to disk (this statement
     # only: the transaction's own setting comes back right after).
-    staged_kb = (sum(map(len, texts)) + _ROW_OVERHEAD * len(texts)) // 1024
     previous = conn.exec_driver_sql("SELECT current_setting('work_mem')").scalar_one()
-    conn.exec_driver_sql(f"SELECT set_config('work_mem', '{max(staged_kb, 4096)}kB', true)")
+    conn.exec_driver_sql(
+        f"SELECT set_config('work_mem', '{max(staged_bytes // 1024, 4096)}kB', true)"
+    )
     conn.execute(
         sa.text(
             f"INSERT INTO result_rows (owner, compound_id, {columns}, data) "
-            f"SELECT :owner, :compound_id, {columns}, CAST(data AS jsonb) FROM {_STAGING} "
+            f"SELECT :owner, compound_id, {columns}, CAST(data AS json) FROM {_STAGING} "
             "ORDER BY position"
         ),
-        {"owner": owner, "compound_id": compound_id},
+        {"owner": owner},
     )
     conn.execute(sa.text("SELECT set_config('work_mem', :previous, true)"), {"previous": previous})
     conn.exec_driver_sql(f"DROP TABLE {_STAGING}")
