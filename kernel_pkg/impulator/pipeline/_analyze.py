@@ -144,13 +144,8 @@ def analyze(
     pdb_table, pdb_notes = _pdb_table(profiles, pdb_source)
 
     step("scores")
-    rows = (
-        curated.rows.merge(neighbours, on="molecule_chembl_id", how="left")
-        .merge(profiles, on="molecule_chembl_id", how="inner")
-        .merge(pdb_table, on="molecule_chembl_id", how="left")
-    )
-    rows = rows.sort_values(["similarity", "molecule_chembl_id"], ascending=[False, True])
-    table = evaluate_cohort(rows.reset_index(drop=True), model=model, use_pdb=pdb)
+    rows = _join(curated.rows, neighbours, profiles, pdb_table)
+    table = evaluate_cohort(rows, model=model, use_pdb=pdb)
     table = table.reindex(columns=list(RESULT_COLUMNS))
     summary.update(_summary(table, curated, unreadable, pdb_notes))
     summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -267,6 +262,50 @@ def _pdb_table(profiles: pd.DataFrame, source: PdbSource | None) -> tuple[pd.Dat
             (molecule_id, evidence.n_structures, " ".join(found.ligand_codes), evidence.score)
         )
     return pd.DataFrame(rows, columns=columns), sorted(set(notes))
+
+
+def _join(
+    curated: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    profiles: pd.DataFrame,
+    pdb_table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Activity rows with their neighbour's similarity, profile and PDB evidence, best first.
+
+    The same as merging left on neighbours, inner on profiles, left on PDB evidence and
+    sorting by similarity (descending) then ChEMBL id; done by position when every table has
+    one row per molecule and every activity row finds its neighbour and PDB row (always, in
+    an analysis), by pandas' merge otherwise.
+    """
+    key = "molecule_chembl_id"
+    ids = curated[key].to_numpy(dtype=object)
+    rights = (neighbours, profiles, pdb_table)
+    names = [c for right in rights for c in right.columns if c != key]
+    where = [pd.Index(right[key].to_numpy(dtype=object)).get_indexer(ids) for right in rights]
+    simple = (
+        all(right[key].is_unique for right in rights)
+        and len(set(names)) == len(names)
+        and not set(names) & set(curated.columns)
+        and bool((where[0] >= 0).all())
+        and bool((where[2][where[1] >= 0] >= 0).all())
+    )
+    if not simple:
+        rows = (
+            curated.merge(neighbours, on=key, how="left")
+            .merge(profiles, on=key, how="inner")
+            .merge(pdb_table, on=key, how="left")
+        )
+        rows = rows.sort_values(["similarity", key], ascending=[False, True])
+        return rows.reset_index(drop=True)
+    kept = np.flatnonzero(where[1] >= 0)  # the inner join: rows whose structure was read
+    similarity = neighbours["similarity"].to_numpy(dtype=float)[where[0][kept]]
+    _, id_order = np.unique(ids[kept].astype(str), return_inverse=True)
+    order = kept[np.lexsort((id_order, -similarity))]  # stable, as sort_values
+    parts = [curated.take(order).reset_index(drop=True)]
+    for right, positions in zip(rights, where, strict=True):
+        taken = right.drop(columns=[key]).take(positions[order])
+        parts.append(taken.reset_index(drop=True))
+    return pd.concat(parts, axis=1)
 
 
 # -- report parts --------------------------------------------------------------------------------
