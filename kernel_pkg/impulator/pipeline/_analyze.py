@@ -23,8 +23,10 @@ from impulator.chem import (
     interference_flags,
     standardize,
 )
+from impulator.config import get_settings
 from impulator.pipeline._options import AnalyzeOptions, check_similarity
 from impulator.pipeline._report import RESULT_COLUMNS, Report
+from impulator.pipeline._structure_cache import StructureCache
 from impulator.science import (
     DEFAULT_ACTIVITY_TYPES,
     DEFAULT_MODEL,
@@ -44,7 +46,7 @@ from impulator.sources import (
     probe_thresholds,
 )
 
-__all__ = ["analyze", "probe"]
+__all__ = ["analyze", "probe", "use_structure_cache"]
 
 Progress = Callable[[int, int, str], None]
 _STEPS = ("query", "neighbours", "activities", "structures", "pdb", "scores")
@@ -183,8 +185,32 @@ def read_query(
 # -- per-structure work, cached across analyses in this process ---------------------------------
 
 
+_UNSET: Any = object()
+_disk: StructureCache | None = _UNSET
+
+
+def use_structure_cache(cache: StructureCache | None) -> None:
+    """Read and keep profiled structures in ``cache`` (None: in this process's memory only).
+
+    By default analyses use ``StructureCache(settings.data_dir / "cache")``.
+    """
+    global _disk
+    _disk = cache
+
+
+def _structure_cache() -> StructureCache | None:
+    global _disk
+    if _disk is _UNSET:
+        _disk = StructureCache(get_settings().data_dir / "cache")
+    return _disk
+
+
 @functools.lru_cache(maxsize=100_000)
 def _read_smiles(smiles: str) -> Structure | str:
+    disk = _structure_cache()
+    stored = disk.get(smiles) if disk is not None else None
+    if stored is not None:
+        return stored
     try:
         return standardize(smiles)
     except InvalidStructure as exc:
@@ -194,8 +220,15 @@ def _read_smiles(smiles: str) -> Structure | str:
 @functools.lru_cache(maxsize=100_000)
 def _profile(structure: Structure) -> dict[str, Any]:
     # Structure equality is SMILES + InChIKey: one profile per unique parent.
+    stored = structure._cache.get("profile")
+    if isinstance(stored, dict):
+        return stored
     flags = interference_flags(structure).as_dict()
-    return {"inchikey": structure.inchikey, **descriptors(structure), **flags}
+    profile = {"inchikey": structure.inchikey, **descriptors(structure), **flags}
+    disk = _structure_cache()
+    if disk is not None:
+        disk.add(structure, profile)
+    return profile
 
 
 def _profiles(molecules: pd.DataFrame, curation: str) -> tuple[pd.DataFrame, dict[str, str]]:
