@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,6 +116,28 @@ def analyze(
     step = _stepper(progress)
     source = source or open_source(progress=progress)
     pdb_source = (pdb_source or open_pdb_source()) if pdb else None
+    token = _cache_now.set(_structure_cache())
+    try:
+        return _run(
+            query, similarity, top_k, types, model, curation, pdb, source, pdb_source, step, started
+        )
+    finally:
+        _cache_now.reset(token)
+
+
+def _run(
+    query: str | Structure,
+    similarity: float,
+    top_k: int | None,
+    types: tuple[str, ...] | None,
+    model: str,
+    curation: CurationMode,
+    pdb: bool,
+    source: BioactivitySource,
+    pdb_source: PdbSource | None,
+    step: Callable[[str], None],
+    started: float,
+) -> Report:
 
     step("query")
     structure, record = read_query(query, source)
@@ -186,28 +210,37 @@ def read_query(
 
 
 _UNSET: Any = object()
-_disk: StructureCache | None = _UNSET
+_chosen_cache: StructureCache | None = _UNSET
+# The structure file of the analysis running in this thread (None: memory only).
+_cache_now: contextvars.ContextVar[StructureCache | None] = contextvars.ContextVar(
+    "impulator_structure_cache", default=None
+)
 
 
 def use_structure_cache(cache: StructureCache | None) -> None:
     """Read and keep profiled structures in ``cache`` (None: in this process's memory only).
 
-    By default analyses use ``StructureCache(settings.data_dir / "cache")``.
+    By default each analysis uses ``StructureCache(settings.data_dir / "cache")`` of the
+    settings in force when it starts.
     """
-    global _disk
-    _disk = cache
+    global _chosen_cache
+    _chosen_cache = cache
 
 
 def _structure_cache() -> StructureCache | None:
-    global _disk
-    if _disk is _UNSET:
-        _disk = StructureCache(get_settings().data_dir / "cache")
-    return _disk
+    if _chosen_cache is not _UNSET:
+        return _chosen_cache
+    return _default_structure_cache(get_settings().data_dir)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_structure_cache(data_dir: Path) -> StructureCache:
+    return StructureCache(data_dir / "cache")
 
 
 @functools.lru_cache(maxsize=100_000)
 def _read_smiles(smiles: str) -> Structure | str:
-    disk = _structure_cache()
+    disk = _cache_now.get()
     stored = disk.get(smiles) if disk is not None else None
     if stored is not None:
         return stored
@@ -225,7 +258,7 @@ def _profile(structure: Structure) -> dict[str, Any]:
         return stored
     flags = interference_flags(structure).as_dict()
     profile = {"inchikey": structure.inchikey, **descriptors(structure), **flags}
-    disk = _structure_cache()
+    disk = _cache_now.get()
     if disk is not None:
         disk.add(structure, profile)
     return profile

@@ -5,8 +5,8 @@ costs ~15-20 ms; it depends only on the SMILES and on the versions below, never 
 analysis. The first analysis that profiles a SMILES writes the result to an SQLite file in
 the data directory's ``cache`` folder; later processes (kernels, batch workers) read it back
 in well under a millisecond. The file's name carries a digest of what the results depend on
-(RDKit, the ChEMBL structure pipeline, impulator's alerts and descriptor rule), so an upgrade
-starts a new file instead of reading stale results.
+(RDKit, the ChEMBL structure pipeline, impulator's version and the source of
+``impulator.chem``), so an upgrade starts a new file instead of reading stale results.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from rdkit import Chem
 
+import impulator.chem
 from impulator._version import __version__
 from impulator.chem import DESCRIPTOR_RULE, Structure, alert_provenance
 
@@ -39,8 +40,14 @@ _SCHEMA = (
 
 
 def _versions() -> str:
+    # impulator.chem's own source too: a changed rule in a development install must not read
+    # results computed by the old one under the same version number.
+    chem = hashlib.sha256()
+    for path in sorted(Path(impulator.chem.__file__).parent.glob("*.py")):
+        chem.update(path.read_bytes())
     parts = [
         f"impulator {__version__}",
+        f"impulator.chem {chem.hexdigest()[:16]}",
         f"rdkit {version('rdkit')}",
         f"chembl_structure_pipeline {version('chembl_structure_pipeline')}",
         f"alerts {alert_provenance()['impulator_alerts']}",
@@ -105,7 +112,7 @@ class StructureCache:
         structure = Structure(
             input=smiles,
             input_format="smiles",
-            mol=Chem.Mol(bytes(mol)),
+            mol=Chem.Mol(bytes(mol)),  # type: ignore[call-overload]  # the stubs say str
             smiles=parent,
             inchi=inchi,
             inchikey=inchikey,

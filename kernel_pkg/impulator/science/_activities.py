@@ -272,8 +272,7 @@ def _aggregate(df: pd.DataFrame) -> pd.DataFrame:
     high[has] = sorted_values[starts[has] + counts[has] - 1]
     first = np.unique(codes, return_index=True)[1]
     # Keep the first record's other fields (assay, document...) as the row's context.
-    head = df.iloc[first]
-    head = head[keys + [c for c in head.columns if c not in keys]]
+    head = df.take(first)[keys + [c for c in df.columns if c not in keys]]
     value_nm = 10.0 ** (9.0 - median)
     out = with_columns(
         head,

@@ -11,6 +11,7 @@ import pandas as pd
 
 __all__ = [
     "ArrayLike",
+    "Columns",
     "FloatArray",
     "as_float_array",
     "ndim",
@@ -20,6 +21,8 @@ __all__ = [
 ]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
+#: A DataFrame, or a mapping of column names to arrays (the columns computed so far).
+Columns: TypeAlias = Any
 ArrayLike: TypeAlias = (
     float | int | Sequence[Any] | FloatArray | npt.NDArray[Any] | pd.Series | None
 )

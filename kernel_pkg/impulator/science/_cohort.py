@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
-from impulator.science._arrays import with_columns
+from impulator.science._arrays import Columns, with_columns
 from impulator.science._indices import index_columns
 from impulator.science._planes import cohort_columns, confidence_column, plane_columns
 from impulator.science._scoring import DEFAULT_MODEL, ScoringModel, score_columns
@@ -34,7 +34,7 @@ def evaluate_cohort(
     """
     # Each step reads the columns the earlier ones made; the table is built once at the end.
     new: dict[str, Any] = {}
-    read = ChainMap(new, rows)
+    read: Columns = ChainMap(new, cast(Any, rows))
     new.update(index_columns(read))
     new.update(plane_columns(read))
     new.update(cohort_columns(read, len(rows)))

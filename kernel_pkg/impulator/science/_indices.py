@@ -7,7 +7,6 @@ denominator is zero, negative or missing is NaN, never inf and never 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 
 from impulator.science._arrays import (
     ArrayLike,
+    Columns,
     FloatArray,
     as_float_array,
     output_like,
@@ -103,7 +103,7 @@ def add_efficiency_indices(df: pd.DataFrame) -> pd.DataFrame:
     return with_columns(df, index_columns(df))
 
 
-def index_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
+def index_columns(columns: Columns) -> dict[str, FloatArray]:
     """The ``INDEX_NAMES`` columns as arrays, from a frame or a mapping of columns."""
     missing = [c for c in ("pactivity", "tpsa", "mw", "npol", "nha") if c not in columns]
     if missing:

@@ -6,7 +6,6 @@ its activity (both indices share pActivity, which cancels). The modulus carries 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 
 from impulator.science._arrays import (
     ArrayLike,
+    Columns,
     FloatArray,
     as_float_array,
     output_like,
@@ -79,7 +79,7 @@ def add_planes(df: pd.DataFrame) -> pd.DataFrame:
     return with_columns(df, plane_columns(df))
 
 
-def plane_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+def plane_columns(columns: Columns) -> dict[str, Any]:
     """The columns ``add_planes`` adds, as arrays, from a frame or a mapping of columns."""
     new: dict[str, Any] = {}
     for x, y, name, num, den, scale in (
@@ -183,7 +183,7 @@ def add_cohort_statistics(df: pd.DataFrame) -> pd.DataFrame:
     return with_columns(df, cohort_columns(df, len(df)))
 
 
-def cohort_columns(columns: Mapping[str, Any], n: int) -> dict[str, Any]:
+def cohort_columns(columns: Columns, n: int) -> dict[str, Any]:
     """The columns ``add_cohort_statistics`` adds, as arrays, for a cohort of ``n`` rows."""
     new: dict[str, Any] = {}
     count = np.zeros(n, dtype=int)
@@ -231,7 +231,7 @@ def add_imp_confidence(df: pd.DataFrame) -> pd.DataFrame:
     return with_columns(df, {"imp_confidence": confidence_column(df)})
 
 
-def confidence_column(columns: Mapping[str, Any]) -> Any:
+def confidence_column(columns: Columns) -> Any:
     """The ``imp_confidence`` column as an array, from a frame or a mapping of columns."""
     candidate = columns["imp_candidate"]
     score = columns["final_score"]

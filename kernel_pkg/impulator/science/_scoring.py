@@ -19,6 +19,7 @@ import pandas as pd
 from impulator._errors import InvalidInput
 from impulator.science._arrays import (
     ArrayLike,
+    Columns,
     as_float_array,
     output_like,
     unwrap,
@@ -369,7 +370,7 @@ def score_cohort(
 
 
 def score_columns(
-    columns: Mapping[str, Any],
+    columns: Columns,
     n: int,
     model: str | ScoringModel = DEFAULT_MODEL,
     use_pdb: bool = True,
@@ -386,7 +387,7 @@ def score_columns(
         )
         new["modulus_sei_bei"] = columns.get("modulus_sei_bei", modulus)
         new["angle_sei_bei"] = columns.get("angle_sei_bei", angle)
-    read = ChainMap(new, columns)
+    read: Columns = ChainMap(new, columns)
 
     normalised = []
     for metric in m.efficiency_metrics:
@@ -423,7 +424,7 @@ def score_columns(
     return new
 
 
-def _interference_column(columns: Mapping[str, Any], n: int) -> Any:
+def _interference_column(columns: Columns, n: int) -> Any:
     # Plain boolean or numeric flag columns convert at once; anything else (None, NA, text)
     # goes through interference_score's value-by-value reading.
     present = [columns[f] for f in _FLAGS if f in columns]
@@ -441,7 +442,7 @@ def _interference_column(columns: Mapping[str, Any], n: int) -> Any:
     return np.broadcast_to(as_float_array(interference_score(frame)), (n,))
 
 
-def _invalid_reasons(columns: Mapping[str, Any], m: ScoringModel, n: int) -> list[str]:
+def _invalid_reasons(columns: Columns, m: ScoringModel, n: int) -> list[str]:
     explanations = {
         "efficiency": "no efficiency index (pActivity, TPSA, MW, N+O or heavy atoms missing)",
         "angle": "no SEI-BEI angle (TPSA or MW missing or zero)",
