@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from impulator._errors import InvalidInput
@@ -210,23 +211,22 @@ def curate_activities(
         kept[hit] = False
 
     if activity_types is not None:
-        selected = {t.strip().lower() for t in activity_types}
-        types = read("standard_type").astype(str).str.strip().str.lower()
-        drop("activity_type", ~types.isin(selected).to_numpy(dtype=bool))
+        selected = frozenset(t.strip().lower() for t in activity_types)
+        drop(
+            "activity_type",
+            ~_by_value(read("standard_type"), ("activity_type", selected), _type_selected),
+        )
     drop("missing_value", standard_value.isna().to_numpy(dtype=bool))
     drop("unit", np.isnan(value_nm))
     with np.errstate(invalid="ignore"):
         drop("non_positive", value_nm <= 0)
     if mode == "curated":
-        relation = read("standard_relation").astype("string").str.strip("'\" ")
-        drop("relation", relation.ne("=").fillna(True).astype(bool).to_numpy(dtype=bool))
-        validity = read("data_validity_comment").astype("string").str.strip().str.lower()
+        drop("relation", _by_value(read("standard_relation"), ("relation",), _not_equals))
         drop(
             "data_validity",
-            (validity.notna() & validity.ne(_KEPT_VALIDITY).fillna(True)).to_numpy(dtype=bool),
+            _by_value(read("data_validity_comment"), ("data_validity",), _not_validated),
         )
-        comment = read("activity_comment").astype("string").str.lower()
-        drop("inactive", comment.str.match(_INACTIVE).fillna(False).astype(bool).to_numpy(bool))
+        drop("inactive", _by_value(read("activity_comment"), ("inactive",), _says_inactive))
 
     value_nm = value_nm[kept]
     computed = np.asarray(pactivity(value_nm), dtype=float).reshape(len(value_nm))
@@ -246,6 +246,63 @@ def curate_activities(
     else:
         rows = _aggregate(df)
     return Curation(rows, removed, n, disagreements, mode)
+
+
+# The text rules, each from a column to one boolean per record (True: the rule removes it
+# (inverted for activity_type: True means selected)).
+def _type_selected(types: pd.Series, selected: frozenset[str]) -> Any:
+    return types.astype(str).str.strip().str.lower().isin(selected)
+
+
+def _not_equals(relation: pd.Series) -> Any:
+    return relation.astype("string").str.strip("'\" ").ne("=").fillna(True).astype(bool)
+
+
+def _not_validated(validity: pd.Series) -> Any:
+    text = validity.astype("string").str.strip().str.lower()
+    return text.notna() & text.ne(_KEPT_VALIDITY).fillna(True)
+
+
+def _says_inactive(comment: pd.Series) -> Any:
+    return comment.astype("string").str.lower().str.match(_INACTIVE).fillna(False).astype(bool)
+
+
+# Outcomes of the text rules by (rule, column dtype, value). Activity records repeat a few
+# values (types, relations, comments) endlessly; each takes the rule's pandas path once.
+_TEXT_OUTCOMES: dict[tuple[Any, ...], bool] = {}
+_TEXT_OUTCOMES_MAX = 50_000
+
+
+def _by_value(
+    column: pd.Series, rule: tuple[Any, ...], test: Callable[..., Any]
+) -> npt.NDArray[np.bool_]:
+    """``test(column, *rule[1:])`` as a boolean array, computed once per distinct value."""
+    args = rule[1:]
+    if not (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
+        return np.asarray(test(column, *args), dtype=bool)
+    values = column.tolist()
+    try:
+        keys = [(rule, column.dtype, _value_key(v)) for v in values]
+        outcome = {key: _TEXT_OUTCOMES.get(key) for key in keys}
+    except TypeError:  # an unhashable value: the whole column the plain way
+        return np.asarray(test(column, *args), dtype=bool)
+    unseen = {key: v for key, v in zip(keys, values, strict=True) if outcome[key] is None}
+    if unseen:
+        fresh = pd.Series(list(unseen.values()), dtype=column.dtype)
+        outcomes = np.asarray(test(fresh, *args), dtype=bool).tolist()
+        computed = dict(zip(unseen, outcomes, strict=True))
+        outcome.update(computed)
+        if len(_TEXT_OUTCOMES) > _TEXT_OUTCOMES_MAX:
+            _TEXT_OUTCOMES.clear()
+        _TEXT_OUTCOMES.update(computed)
+    return np.array([outcome[key] for key in keys], dtype=bool)
+
+
+def _value_key(value: Any) -> tuple[Any, ...]:
+    # The type keeps 1, 1.0 and True apart; NaN (never equal to itself) gets a key of its own.
+    if isinstance(value, float) and value != value:
+        return ("nan", type(value).__name__)
+    return (type(value).__name__, value)
 
 
 def _aggregate(df: pd.DataFrame) -> pd.DataFrame:
