@@ -79,7 +79,9 @@ def analyze(
     lower thresholds (down to 0.40) and ``Report.rows`` is empty.
 
     Descriptors, flags and PDB evidence are computed once per unique structure and kept for
-    later analyses in the same process.
+    later analyses in the same process; standardised structures with their descriptors and
+    flags are also kept in the data directory (``cache/structures-*.sqlite``, see
+    :class:`StructureCache` and :func:`use_structure_cache`) for every later process.
 
     The options (``similarity`` to ``pdb``) may instead come as one :class:`AnalyzeOptions`
     (or a mapping of them, as a batch job stores them) in ``options``; they are checked
