@@ -96,7 +96,11 @@ def test_pipeline_benchmark_runs_on_the_demo_fixture(
     out = capsys.readouterr().out
     assert code == 0
     assert "analyze warm: median" in out and "over 3 compounds" in out
-    for baseline in ("no CCD key file (baseline)", "filling the CCD key file"):
+    for baseline in (
+        "no cache files (baseline)",
+        "filling the CCD key and structure files",
+        "CCD key file filled, no structure file",
+    ):
         assert f"analyze warm, {baseline}: median" in out
     assert "faster than the baseline (goal: median <= 20 ms)" in out
     assert "similarity (demo," in out and "same hits: True" in out

@@ -186,6 +186,7 @@ EXPECTED = {
         "PROTOTYPE_COLUMNS",
         "RESULT_COLUMNS",
         "Report",
+        "StructureCache",
         "analyze",
         "best_class",
         "best_row",
@@ -194,6 +195,7 @@ EXPECTED = {
         "json_ready",
         "probe",
         "read_query",
+        "use_structure_cache",
     },
     batch: {
         "SDF_SUFFIXES",

@@ -1,6 +1,6 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
-from impulator.pipeline._analyze import analyze, probe, read_query
+from impulator.pipeline._analyze import analyze, probe, read_query, use_structure_cache
 from impulator.pipeline._options import (
     ANALYZE_OPTIONS,
     MAX_SIMILARITY,
@@ -17,6 +17,7 @@ from impulator.pipeline._report import (
     default_name,
     json_ready,
 )
+from impulator.pipeline._structure_cache import StructureCache
 
 __all__ = [
     "ANALYZE_OPTIONS",
@@ -26,6 +27,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "AnalyzeOptions",
     "Report",
+    "StructureCache",
     "analyze",
     "best_class",
     "best_row",
@@ -34,4 +36,5 @@ __all__ = [
     "json_ready",
     "probe",
     "read_query",
+    "use_structure_cache",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +25,10 @@ from impulator.chem import (
     interference_flags,
     standardize,
 )
+from impulator.config import get_settings
 from impulator.pipeline._options import AnalyzeOptions, check_similarity
 from impulator.pipeline._report import RESULT_COLUMNS, Report
+from impulator.pipeline._structure_cache import StructureCache
 from impulator.science import (
     DEFAULT_ACTIVITY_TYPES,
     DEFAULT_MODEL,
@@ -44,7 +48,7 @@ from impulator.sources import (
     probe_thresholds,
 )
 
-__all__ = ["analyze", "probe"]
+__all__ = ["analyze", "probe", "use_structure_cache"]
 
 Progress = Callable[[int, int, str], None]
 _STEPS = ("query", "neighbours", "activities", "structures", "pdb", "scores")
@@ -75,7 +79,9 @@ def analyze(
     lower thresholds (down to 0.40) and ``Report.rows`` is empty.
 
     Descriptors, flags and PDB evidence are computed once per unique structure and kept for
-    later analyses in the same process.
+    later analyses in the same process; standardised structures with their descriptors and
+    flags are also kept in the data directory (``cache/structures-*.sqlite``, see
+    :class:`StructureCache` and :func:`use_structure_cache`) for every later process.
 
     The options (``similarity`` to ``pdb``) may instead come as one :class:`AnalyzeOptions`
     (or a mapping of them, as a batch job stores them) in ``options``; they are checked
@@ -112,6 +118,28 @@ def analyze(
     step = _stepper(progress)
     source = source or open_source(progress=progress)
     pdb_source = (pdb_source or open_pdb_source()) if pdb else None
+    token = _cache_now.set(_structure_cache())
+    try:
+        return _run(
+            query, similarity, top_k, types, model, curation, pdb, source, pdb_source, step, started
+        )
+    finally:
+        _cache_now.reset(token)
+
+
+def _run(
+    query: str | Structure,
+    similarity: float,
+    top_k: int | None,
+    types: tuple[str, ...] | None,
+    model: str,
+    curation: CurationMode,
+    pdb: bool,
+    source: BioactivitySource,
+    pdb_source: PdbSource | None,
+    step: Callable[[str], None],
+    started: float,
+) -> Report:
 
     step("query")
     structure, record = read_query(query, source)
@@ -144,13 +172,8 @@ def analyze(
     pdb_table, pdb_notes = _pdb_table(profiles, pdb_source)
 
     step("scores")
-    rows = (
-        curated.rows.merge(neighbours, on="molecule_chembl_id", how="left")
-        .merge(profiles, on="molecule_chembl_id", how="inner")
-        .merge(pdb_table, on="molecule_chembl_id", how="left")
-    )
-    rows = rows.sort_values(["similarity", "molecule_chembl_id"], ascending=[False, True])
-    table = evaluate_cohort(rows.reset_index(drop=True), model=model, use_pdb=pdb)
+    rows = _join(curated.rows, neighbours, profiles, pdb_table)
+    table = evaluate_cohort(rows, model=model, use_pdb=pdb)
     table = table.reindex(columns=list(RESULT_COLUMNS))
     summary.update(_summary(table, curated, unreadable, pdb_notes))
     summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -188,8 +211,41 @@ def read_query(
 # -- per-structure work, cached across analyses in this process ---------------------------------
 
 
+_UNSET: Any = object()
+_chosen_cache: StructureCache | None = _UNSET
+# The structure file of the analysis running in this thread (None: memory only).
+_cache_now: contextvars.ContextVar[StructureCache | None] = contextvars.ContextVar(
+    "impulator_structure_cache", default=None
+)
+
+
+def use_structure_cache(cache: StructureCache | None) -> None:
+    """Read and keep profiled structures in ``cache`` (None: in this process's memory only).
+
+    By default each analysis uses ``StructureCache(settings.data_dir / "cache")`` of the
+    settings in force when it starts.
+    """
+    global _chosen_cache
+    _chosen_cache = cache
+
+
+def _structure_cache() -> StructureCache | None:
+    if _chosen_cache is not _UNSET:
+        return _chosen_cache
+    return _default_structure_cache(get_settings().data_dir)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_structure_cache(data_dir: Path) -> StructureCache:
+    return StructureCache(data_dir / "cache")
+
+
 @functools.lru_cache(maxsize=100_000)
 def _read_smiles(smiles: str) -> Structure | str:
+    disk = _cache_now.get()
+    stored = disk.get(smiles) if disk is not None else None
+    if stored is not None:
+        return stored
     try:
         return standardize(smiles)
     except InvalidStructure as exc:
@@ -199,8 +255,15 @@ def _read_smiles(smiles: str) -> Structure | str:
 @functools.lru_cache(maxsize=100_000)
 def _profile(structure: Structure) -> dict[str, Any]:
     # Structure equality is SMILES + InChIKey: one profile per unique parent.
+    stored = structure._cache.get("profile")
+    if isinstance(stored, dict):
+        return stored
     flags = interference_flags(structure).as_dict()
-    return {"inchikey": structure.inchikey, **descriptors(structure), **flags}
+    profile = {"inchikey": structure.inchikey, **descriptors(structure), **flags}
+    disk = _cache_now.get()
+    if disk is not None:
+        disk.add(structure, profile)
+    return profile
 
 
 def _profiles(molecules: pd.DataFrame, curation: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -267,6 +330,50 @@ def _pdb_table(profiles: pd.DataFrame, source: PdbSource | None) -> tuple[pd.Dat
             (molecule_id, evidence.n_structures, " ".join(found.ligand_codes), evidence.score)
         )
     return pd.DataFrame(rows, columns=columns), sorted(set(notes))
+
+
+def _join(
+    curated: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    profiles: pd.DataFrame,
+    pdb_table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Activity rows with their neighbour's similarity, profile and PDB evidence, best first.
+
+    The same as merging left on neighbours, inner on profiles, left on PDB evidence and
+    sorting by similarity (descending) then ChEMBL id; done by position when every table has
+    one row per molecule and every activity row finds its neighbour and PDB row (always, in
+    an analysis), by pandas' merge otherwise.
+    """
+    key = "molecule_chembl_id"
+    ids = curated[key].to_numpy(dtype=object)
+    rights = (neighbours, profiles, pdb_table)
+    names = [c for right in rights for c in right.columns if c != key]
+    where = [pd.Index(right[key].to_numpy(dtype=object)).get_indexer(ids) for right in rights]
+    simple = (
+        all(right[key].is_unique for right in rights)
+        and len(set(names)) == len(names)
+        and not set(names) & set(curated.columns)
+        and bool((where[0] >= 0).all())
+        and bool((where[2][where[1] >= 0] >= 0).all())
+    )
+    if not simple:
+        rows = (
+            curated.merge(neighbours, on=key, how="left")
+            .merge(profiles, on=key, how="inner")
+            .merge(pdb_table, on=key, how="left")
+        )
+        rows = rows.sort_values(["similarity", key], ascending=[False, True])
+        return rows.reset_index(drop=True)
+    kept = np.flatnonzero(where[1] >= 0)  # the inner join: rows whose structure was read
+    similarity = neighbours["similarity"].to_numpy(dtype=float)[where[0][kept]]
+    _, id_order = np.unique(ids[kept].astype(str), return_inverse=True)
+    order = kept[np.lexsort((id_order, -similarity))]  # stable, as sort_values
+    parts = [curated.take(order).reset_index(drop=True)]
+    for right, positions in zip(rights, where, strict=True):
+        taken = right.drop(columns=[key]).take(positions[order])
+        parts.append(taken.reset_index(drop=True))
+    return pd.concat(parts, axis=1)
 
 
 # -- report parts --------------------------------------------------------------------------------

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["ArrayLike", "FloatArray", "as_float_array", "ndim", "output_like", "unwrap"]
+__all__ = [
+    "ArrayLike",
+    "Columns",
+    "FloatArray",
+    "as_float_array",
+    "ndim",
+    "output_like",
+    "unwrap",
+    "with_columns",
+]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
+#: A DataFrame, or a mapping of column names to arrays (the columns computed so far).
+Columns: TypeAlias = Any
 ArrayLike: TypeAlias = (
     float | int | Sequence[Any] | FloatArray | npt.NDArray[Any] | pd.Series | None
 )
@@ -53,3 +64,18 @@ def output_like(*inputs: object) -> object:
 def ndim(value: object) -> int:
     """Number of dimensions of anything (0 for scalars and None)."""
     return int(np.ndim(cast(Any, value)))
+
+
+def with_columns(df: pd.DataFrame, new: Mapping[str, Any]) -> pd.DataFrame:
+    """A copy of ``df`` with the ``new`` columns (arrays of ``len(df)`` or scalars).
+
+    A name ``df`` already has is replaced where it stands; the others are appended in order.
+    The appended columns are built into one frame and joined once: assigning dozens of
+    columns one by one copies the frame's bookkeeping each time.
+    """
+    appended = {name: values for name, values in new.items() if name not in df.columns}
+    out = pd.concat([df, pd.DataFrame(appended, index=df.index)], axis=1) if appended else df.copy()
+    for name, values in new.items():
+        if name not in appended:
+            out[name] = values
+    return out

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+from typing import Any, cast
+
 import pandas as pd
 
-from impulator.science._indices import add_efficiency_indices
-from impulator.science._planes import add_cohort_statistics, add_imp_confidence, add_planes
-from impulator.science._scoring import DEFAULT_MODEL, ScoringModel, score_cohort
+from impulator.science._arrays import Columns, with_columns
+from impulator.science._indices import index_columns
+from impulator.science._planes import cohort_columns, confidence_column, plane_columns
+from impulator.science._scoring import DEFAULT_MODEL, ScoringModel, score_columns
 
 __all__ = ["evaluate_cohort"]
 
@@ -28,8 +32,12 @@ def evaluate_cohort(
         >>> table[["classification", "imp_confidence"]].iloc[2].tolist()
         ['Weak IMP', 'Not IMP']
     """
-    table = add_efficiency_indices(rows)
-    table = add_planes(table)
-    table = add_cohort_statistics(table)
-    table = score_cohort(table, model=model, use_pdb=use_pdb)
-    return add_imp_confidence(table)
+    # Each step reads the columns the earlier ones made; the table is built once at the end.
+    new: dict[str, Any] = {}
+    read: Columns = ChainMap(new, cast(Any, rows))
+    new.update(index_columns(read))
+    new.update(plane_columns(read))
+    new.update(cohort_columns(read, len(rows)))
+    new.update(score_columns(read, len(rows), model=model, use_pdb=use_pdb))
+    new["imp_confidence"] = confidence_column(read)
+    return with_columns(rows, new)

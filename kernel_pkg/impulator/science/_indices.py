@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from impulator.science._arrays import ArrayLike, FloatArray, as_float_array, output_like, unwrap
+from impulator.science._arrays import (
+    ArrayLike,
+    Columns,
+    FloatArray,
+    as_float_array,
+    output_like,
+    unwrap,
+    with_columns,
+)
 
 __all__ = ["INDEX_NAMES", "LE_KCAL_PER_PACTIVITY", "add_efficiency_indices", "efficiency_indices"]
 
@@ -92,18 +100,18 @@ def add_efficiency_indices(df: pd.DataFrame) -> pd.DataFrame:
         >>> float(round(add_efficiency_indices(df).loc[0, "nbei_log"], 4))
         8.8802
     """
-    missing = [c for c in ("pactivity", "tpsa", "mw", "npol", "nha") if c not in df.columns]
+    return with_columns(df, index_columns(df))
+
+
+def index_columns(columns: Columns) -> dict[str, FloatArray]:
+    """The ``INDEX_NAMES`` columns as arrays, from a frame or a mapping of columns."""
+    missing = [c for c in ("pactivity", "tpsa", "mw", "npol", "nha") if c not in columns]
     if missing:
         raise KeyError(f"add_efficiency_indices needs the columns {missing}")
-    out = df.copy()
+    read = {c: as_float_array(columns[c]) for c in ("pactivity", "tpsa", "mw", "npol", "nha")}
+    logp = as_float_array(columns["logp"]) if "logp" in columns else None
     indices = efficiency_indices(
-        out["pactivity"],
-        out["tpsa"],
-        out["mw"],
-        out["npol"],
-        out["nha"],
-        out["logp"] if "logp" in out.columns else None,
+        read["pactivity"], read["tpsa"], read["mw"], read["npol"], read["nha"], logp
     )
-    for name, values in indices.items():
-        out[name] = values
-    return out
+    n = len(read["pactivity"])
+    return {name: np.broadcast_to(values, (n,)) for name, values in indices.items()}

@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from impulator.science._arrays import ArrayLike, FloatArray, as_float_array, output_like, unwrap
+from impulator.science._arrays import (
+    ArrayLike,
+    Columns,
+    FloatArray,
+    as_float_array,
+    output_like,
+    unwrap,
+    with_columns,
+)
 
 __all__ = [
     "COHORT_METRICS",
@@ -68,24 +76,29 @@ def add_planes(df: pd.DataFrame) -> pd.DataFrame:
         >>> float(round(add_planes(df).loc[0, "angle_sei_bei"], 2))
         68.12
     """
-    out = df.copy()
+    return with_columns(df, plane_columns(df))
+
+
+def plane_columns(columns: Columns) -> dict[str, Any]:
+    """The columns ``add_planes`` adds, as arrays, from a frame or a mapping of columns."""
+    new: dict[str, Any] = {}
     for x, y, name, num, den, scale in (
         ("sei", "bei", "sei_bei", "tpsa", "mw", 10.0),
         ("nsei", "nbei", "nsei_nbei", "npol", "nha", 1.0),
     ):
-        xa, ya = as_float_array(out[x]), as_float_array(out[y])
+        xa, ya = as_float_array(columns[x]), as_float_array(columns[y])
         modulus, angle = plane_geometry(xa, ya)
-        if num in out.columns and den in out.columns:
-            slope = _slope(as_float_array(out[num]), as_float_array(out[den]), scale)
+        if num in columns and den in columns:
+            slope = _slope(as_float_array(columns[num]), as_float_array(columns[den]), scale)
             angle = np.degrees(np.arctan(slope))
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 slope = ya / xa
-        out[f"modulus_{name}"] = modulus
-        out[f"angle_{name}"] = angle
-        out[f"slope_{name}"] = slope
-    out["angle_label"] = angle_label(out["angle_sei_bei"])
-    return out
+        new[f"modulus_{name}"] = modulus
+        new[f"angle_{name}"] = angle
+        new[f"slope_{name}"] = slope
+    new["angle_label"] = angle_label(np.atleast_1d(new["angle_sei_bei"]))
+    return new
 
 
 def angle_label(angle: ArrayLike) -> Any:
@@ -167,20 +180,30 @@ def add_cohort_statistics(df: pd.DataFrame) -> pd.DataFrame:
         >>> add_cohort_statistics(df)["imp_candidate"].tolist()
         [False, False, False, False, True]
     """
-    out = df.copy()
-    count = np.zeros(len(out), dtype=int)
+    return with_columns(df, cohort_columns(df, len(df)))
+
+
+def cohort_columns(columns: Columns, n: int) -> dict[str, Any]:
+    """The columns ``add_cohort_statistics`` adds, as arrays, for a cohort of ``n`` rows."""
+    new: dict[str, Any] = {}
+    count = np.zeros(n, dtype=int)
     for metric in COHORT_METRICS:
-        if metric not in out.columns:
+        if metric not in columns:
             continue
-        values = as_float_array(out[metric])
-        out[f"z_{metric}"] = zscores(values)
-        out[f"percentile_{metric}"] = pd.Series(values, index=out.index).rank(pct=True) * 100.0
+        values = np.atleast_1d(as_float_array(columns[metric]))
+        new[f"z_{metric}"] = zscores(values)
+        new[f"percentile_{metric}"] = _percentile_ranks(values)
         flags = iqr_outliers(values)
-        out[f"outlier_{metric}"] = flags
+        new[f"outlier_{metric}"] = flags
         count += flags.astype(int)
-    out["outlier_count"] = count
-    out["imp_candidate"] = count >= IMP_CANDIDATE_MIN_OUTLIERS
-    return out
+    new["outlier_count"] = count
+    new["imp_candidate"] = count >= IMP_CANDIDATE_MIN_OUTLIERS
+    return new
+
+
+def _percentile_ranks(values: FloatArray) -> FloatArray:
+    # pandas' rank(pct=True): ties averaged, NaN stays NaN and is not counted.
+    return np.asarray(pd.Series(values).rank(pct=True).to_numpy(dtype=float) * 100.0)
 
 
 def imp_confidence(imp_candidate: ArrayLike, final_score: ArrayLike) -> Any:
@@ -205,8 +228,19 @@ def imp_confidence(imp_candidate: ArrayLike, final_score: ArrayLike) -> Any:
 
 def add_imp_confidence(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``df`` with ``imp_confidence`` (from ``imp_candidate``, ``final_score``)."""
-    out = df.copy()
-    out["imp_confidence"] = imp_confidence(
-        out["imp_candidate"].to_numpy(dtype=bool), out["final_score"].to_numpy(dtype=float)
+    return with_columns(df, {"imp_confidence": confidence_column(df)})
+
+
+def confidence_column(columns: Columns) -> Any:
+    """The ``imp_confidence`` column as an array, from a frame or a mapping of columns."""
+    candidate = columns["imp_candidate"]
+    score = columns["final_score"]
+    return imp_confidence(
+        np.asarray(
+            candidate.to_numpy(dtype=bool) if isinstance(candidate, pd.Series) else candidate,
+            dtype=bool,
+        ),
+        np.asarray(
+            score.to_numpy(dtype=float) if isinstance(score, pd.Series) else score, dtype=float
+        ),
     )
-    return out

@@ -7,6 +7,7 @@ new id rather than silently changing old numbers.
 from __future__ import annotations
 
 import warnings
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -16,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from impulator._errors import InvalidInput
-from impulator.science._arrays import ArrayLike, as_float_array, output_like, unwrap
+from impulator.science._arrays import (
+    ArrayLike,
+    Columns,
+    as_float_array,
+    output_like,
+    unwrap,
+    with_columns,
+)
 from impulator.science._planes import plane_geometry, zscores
 
 __all__ = [
@@ -358,52 +366,83 @@ def score_cohort(
         >>> scored["classification"].tolist()
         ['Not IMP', 'Not IMP', 'Moderate IMP']
     """
+    return with_columns(df, score_columns(df, len(df), model, use_pdb))
+
+
+def score_columns(
+    columns: Columns,
+    n: int,
+    model: str | ScoringModel = DEFAULT_MODEL,
+    use_pdb: bool = True,
+) -> dict[str, Any]:
+    """The columns ``score_cohort`` adds or replaces, as arrays, for a cohort of ``n`` rows."""
     m = get_model(model)
-    missing = [c for c in ("sei", "bei", "qed") if c not in df.columns]
+    missing = [c for c in ("sei", "bei", "qed") if c not in columns]
     if missing:
         raise KeyError(f"score_cohort needs the columns {missing}; see its docstring")
-    out = df.copy()
-    n = len(out)
-    if "angle_sei_bei" not in out.columns or "modulus_sei_bei" not in out.columns:
-        modulus, angle = plane_geometry(as_float_array(out["sei"]), as_float_array(out["bei"]))
-        out["modulus_sei_bei"] = out.get("modulus_sei_bei", pd.Series(modulus, index=out.index))
-        out["angle_sei_bei"] = out.get("angle_sei_bei", pd.Series(angle, index=out.index))
+    new: dict[str, Any] = {}
+    if "angle_sei_bei" not in columns or "modulus_sei_bei" not in columns:
+        modulus, angle = plane_geometry(
+            as_float_array(columns["sei"]), as_float_array(columns["bei"])
+        )
+        new["modulus_sei_bei"] = columns.get("modulus_sei_bei", modulus)
+        new["angle_sei_bei"] = columns.get("angle_sei_bei", angle)
+    read: Columns = ChainMap(new, columns)
 
     normalised = []
     for metric in m.efficiency_metrics:
-        if metric in out.columns:
-            normalised.append(normalised_efficiency(zscores(as_float_array(out[metric]))))
+        if metric in read:
+            normalised.append(normalised_efficiency(zscores(as_float_array(read[metric]))))
     stacked = np.vstack(normalised) if normalised and n else np.full((1, n), np.nan)
     with warnings.catch_warnings():
         # An all-NaN column (no index available) is meant to give NaN.
         warnings.simplefilter("ignore", RuntimeWarning)
         efficiency = np.nanmean(stacked, axis=0) if n else np.zeros(0)
-    if "pdb_score" not in out.columns:
-        out["pdb_score"] = np.nan
-    out["efficiency_score"] = efficiency
-    out["angle_score"] = angle_score(as_float_array(out["angle_sei_bei"]))
-    out["distance_score"] = distance_score(as_float_array(out["modulus_sei_bei"]))
-    out["interference_score"] = interference_score(out)
+    pdb = as_float_array(read["pdb_score"]) if "pdb_score" in read else np.full(n, np.nan)
+    if "pdb_score" not in read:
+        new["pdb_score"] = pdb
+    new["efficiency_score"] = efficiency
+    new["angle_score"] = angle_score(as_float_array(read["angle_sei_bei"]))
+    new["distance_score"] = distance_score(as_float_array(read["modulus_sei_bei"]))
+    new["interference_score"] = _interference_column(read, n)
 
     parts = score_components(
-        efficiency=out["efficiency_score"].to_numpy(dtype=float),
-        angle=out["angle_score"].to_numpy(dtype=float),
-        distance=out["distance_score"].to_numpy(dtype=float),
-        qed=as_float_array(out["qed"]),
-        pdb=as_float_array(out["pdb_score"]),
-        interference=as_float_array(out["interference_score"]),
+        efficiency=np.asarray(efficiency, dtype=float),
+        angle=new["angle_score"],
+        distance=new["distance_score"],
+        qed=as_float_array(read["qed"]),
+        pdb=pdb,
+        interference=new["interference_score"],
         model=m,
         use_pdb=use_pdb,
     )
     for name, values in parts.items():
-        out[name] = np.broadcast_to(values, (n,)) if n else np.zeros(0)
-    out["classification"], out["priority"] = classify(out["final_score"])
-    out["scoring_model"] = m.id
-    out["invalid_reason"] = _invalid_reasons(out, m)
-    return out
+        new[name] = np.broadcast_to(values, (n,)) if n else np.zeros(0)
+    new["classification"], new["priority"] = classify(new["final_score"])
+    new["scoring_model"] = m.id
+    new["invalid_reason"] = _invalid_reasons(read, m, n)
+    return new
 
 
-def _invalid_reasons(out: pd.DataFrame, m: ScoringModel) -> list[str]:
+def _interference_column(columns: Columns, n: int) -> Any:
+    # Plain boolean or numeric flag columns convert at once; anything else (None, NA, text)
+    # goes through interference_score's value-by-value reading.
+    present = [columns[f] for f in _FLAGS if f in columns]
+    if len(present) == len(_FLAGS) and all(
+        isinstance(v, (pd.Series, np.ndarray))
+        and isinstance(v.dtype, np.dtype)
+        and v.dtype.kind in "bif"
+        for v in present
+    ):
+        flags = [np.asarray(v, dtype=float) for v in present]
+        return np.sum(np.stack(flags), axis=0) / len(_FLAGS)
+    if not present:
+        return np.full(n, np.nan)
+    frame = {f: columns[f] for f in _FLAGS if f in columns}
+    return np.broadcast_to(as_float_array(interference_score(frame)), (n,))
+
+
+def _invalid_reasons(columns: Columns, m: ScoringModel, n: int) -> list[str]:
     explanations = {
         "efficiency": "no efficiency index (pActivity, TPSA, MW, N+O or heavy atoms missing)",
         "angle": "no SEI-BEI angle (TPSA or MW missing or zero)",
@@ -411,16 +450,19 @@ def _invalid_reasons(out: pd.DataFrame, m: ScoringModel) -> list[str]:
         "interference": "interference flags unknown",
         "pdb": "PDB score unknown",
     }
-    reasons = [""] * len(out)
-    invalid = np.flatnonzero(np.isnan(out["final_score"].to_numpy(dtype=float)))
+    reasons = [""] * n
+    invalid = np.flatnonzero(np.isnan(np.asarray(columns["final_score"], dtype=float)))
+    if not invalid.size:
+        return reasons
+    qed = np.atleast_1d(as_float_array(columns["qed"]))
+    unexplained = {
+        component: (np.asarray(columns[f"weight_{component}"], dtype=float) > 0)
+        & np.isnan(np.asarray(columns[f"{component}_score"], dtype=float))
+        for component in explanations
+    }
     for i in invalid:
-        row = out.iloc[i]
-        why = [
-            text
-            for component, text in explanations.items()
-            if row[f"weight_{component}"] > 0 and np.isnan(row[f"{component}_score"])
-        ]
-        if np.isnan(float(row["qed"])):
+        why = [text for component, text in explanations.items() if unexplained[component][i]]
+        if np.isnan(qed[i]):
             why.append("QED missing")
         reasons[i] = "; ".join(why) or f"not scorable by {m.id}"
     return reasons
