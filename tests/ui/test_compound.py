@@ -118,6 +118,8 @@ def test_the_header_shows_ids_provenance_and_what_high_means(
     pdb = one(page.widget, "impulator-compound-pdb").value
     assert "1N1" in pdb and "wwPDB CCD" in pdb
     assert "Lipinski" in one(page.widget, "impulator-compound-druglikeness").value
+    assert find(page.widget, "impulator-compound-3d-viewer") == []  # loads when asked for
+    page.show_3d.click()
     three_d = find(page.widget, "impulator-compound-3d-viewer")
     assert len(three_d) == 1 and type(three_d[0]).__name__ == "NGLWidget"
 

@@ -293,9 +293,18 @@ class CompoundPage:
         pdb.add_class("impulator-compound-pdb")
         drug = w.HTML(drug_likeness_html(c.parent_smiles))
         drug.add_class("impulator-compound-druglikeness")
-        view = structure_3d_view(c.parent_smiles)
-        view_box = w.VBox([view], layout=w.Layout(width="100%", max_width="900px"))
+        # The 3D viewer's scripts are the heaviest of the page (about 3 s of a page's first
+        # render here): it loads when asked for.
+        show_3d = w.Button(description="Show in 3D", icon="cube", layout=w.Layout(width="140px"))
+        show_3d.add_class("impulator-compound-3d-show")
+        view_box = w.VBox([show_3d], layout=w.Layout(width="100%", max_width="900px"))
         view_box.add_class("impulator-compound-3d")
+
+        def draw_3d() -> None:
+            view_box.children = [structure_3d_view(c.parent_smiles)]
+
+        show_3d.on_click(guarded(draw_3d, self.message, "drawing the 3D structure"))
+        self.show_3d = show_3d
         self.body.children = [
             top,
             self._exports(c.id),
