@@ -67,9 +67,10 @@ PAGES = {
     "Compound": ("id=1", ".impulator-page"),
     "Analytics": ("", ".impulator-page"),
 }
-#: The pages' warm kernels (impulator's ``etc/jupyter/voila.json``), and today's path: none.
-WARM = "--VoilaConfiguration.multi_kernel_manager_class=impulator.hub.WarmKernelManager"
-COLD = "--WarmKernelManager.pool_size=0"
+#: The pages' warm kernels and trimmed extensions (impulator's ``etc/jupyter/voila.*``), and
+#: today's path: no warm kernel, every extension's scripts on every page.
+WARM = ("--VoilaConfiguration.multi_kernel_manager_class=impulator.hub.WarmKernelManager",)
+COLD = ("--WarmKernelManager.pool_size=0", "--VoilaConfiguration.page_config_hook=None")
 WARM_READY = re.compile(r"Warm kernel \S+ ready for Voila pages \((\d+) MB in the pool\)")
 BASELINE = {
     "cells": [
@@ -206,9 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, dict[str, float]] = {}
         warm_log = folder / "warm.log"
         with (
-            voila(ROOT / "dashboards", env, folder / "voila.log", COLD) as base,
-            voila(ROOT / "dashboards", env, warm_log, WARM) as warm_base,
-            voila(bare, env, folder / "bare.log", COLD) as bare_base,
+            voila(ROOT / "dashboards", env, folder / "voila.log", *COLD) as base,
+            voila(ROOT / "dashboards", env, warm_log, *WARM) as warm_base,
+            voila(bare, env, folder / "bare.log", *COLD) as bare_base,
             sync_playwright() as p,
         ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -46,6 +46,7 @@ EXPECTED = {
         "map_oidc_groups",
         "platform_role",
         "runner_service",
+        "trim_page_extensions",
         "user_database_url",
     },
     exports: {

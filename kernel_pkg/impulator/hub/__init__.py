@@ -13,6 +13,7 @@ import typing as _typing
 
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
+from impulator.hub._page_config import trim_page_extensions
 from impulator.hub._policy import (
     API_SERVICE,
     CUSTOM_SCOPES,
@@ -64,6 +65,7 @@ __all__ = [
     "map_oidc_groups",
     "platform_role",
     "runner_service",
+    "trim_page_extensions",
     "user_database_url",
 ]
 

@@ -1,0 +1,7 @@
+# impulator's Voila settings that are code (the others are in voila.json): each of impulator's
+# dashboards loads only the browser extensions it draws with (impulator.hub._page_config).
+# Read by standalone Voila and by Voila on users' servers.
+from impulator.hub import trim_page_extensions
+
+c = get_config()  # noqa: F821
+c.VoilaConfiguration.page_config_hook = trim_page_extensions

@@ -1,0 +1,56 @@
+"""Each dashboard loads only the browser extensions it draws with.
+
+Voila's front end loads every installed JupyterLab extension's scripts on every page before
+it draws: plotly.js and the NGL viewer alone are about 10 MB, about 1 s of each page here,
+although only the Compound and Analytics pages plot and only Compound shows a molecule in 3D.
+``trim_page_extensions`` is Voila's ``page_config_hook``: for impulator's own dashboards it
+drops the heavy extensions a page does not use. Other notebooks keep all of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+#: Heavy browser extensions -> the dashboards that draw with them.
+HEAVY_EXTENSIONS: dict[str, frozenset[str]] = {
+    "jupyterlab-plotly": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
+    "nglview-js-widgets": frozenset({"Compound.ipynb"}),
+    "anywidget": frozenset(),
+}
+
+#: impulator's dashboards (``dashboards/`` in a user's folder, or standalone Voila over it).
+DASHBOARDS = frozenset(
+    {
+        "Home.ipynb",
+        "Analyze.ipynb",
+        "Batch.ipynb",
+        "Jobs.ipynb",
+        "Explorer.ipynb",
+        "Compound.ipynb",
+        "Analytics.ipynb",
+    }
+)
+
+
+def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Voila's ``page_config_hook``: ``page_config`` without the heavy extensions the page
+    (``notebook_path``) does not use, when it is one of impulator's dashboards.
+
+    Example:
+        >>> config = {"federated_extensions": [{"name": "jupyterlab-plotly"}, {"name": "x"}]}
+        >>> trim_page_extensions(config, notebook_path="dashboards/Jobs.ipynb")
+        {'federated_extensions': [{'name': 'x'}]}
+        >>> trimmed = trim_page_extensions(config, notebook_path="Compound.ipynb")
+        >>> len(trimmed["federated_extensions"])
+        2
+    """
+    path = PurePosixPath(str(kwargs.get("notebook_path") or ""))
+    if path.name not in DASHBOARDS or path.parent.name not in ("", "dashboards"):
+        return page_config
+    kept = [
+        extension
+        for extension in page_config.get("federated_extensions", [])
+        if path.name in HEAVY_EXTENSIONS.get(extension.get("name", ""), {path.name})
+    ]
+    return {**page_config, "federated_extensions": kept}
