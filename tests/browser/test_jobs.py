@@ -3,7 +3,11 @@ gets no Cancel or Retry button."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+
+import httpx
 
 from impulator import jobs
 from tests.browser.fixtures import BrowserSession, Dashboards
@@ -29,3 +33,18 @@ def test_a_viewer_sees_no_cancel_or_retry(dashboards: Dashboards, browser: Brows
     assert not page.page.is_visible("button.impulator-jobs-cancel")
     assert not page.page.is_visible("button.impulator-jobs-retry")
     page.assert_clean()
+
+
+def test_each_page_loads_only_the_browser_extensions_it_draws_with(
+    dashboards: Dashboards,
+) -> None:
+    def extensions(page: str) -> set[str]:
+        html = httpx.get(dashboards.url(page), timeout=180).text
+        config = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', html, re.S)
+        assert config is not None, html[:500]
+        return {e["name"] for e in json.loads(config.group(1))["federated_extensions"]}
+
+    jobs, compound = extensions("Jobs"), extensions("Compound")
+    assert "@jupyter-widgets/jupyterlab-manager" in jobs & compound
+    assert not {"jupyterlab-plotly", "nglview-js-widgets", "anywidget"} & jobs
+    assert {"jupyterlab-plotly", "nglview-js-widgets", "anywidget"} <= compound

@@ -16,7 +16,7 @@ from typing import Any
 HEAVY_EXTENSIONS: dict[str, frozenset[str]] = {
     "jupyterlab-plotly": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
     "nglview-js-widgets": frozenset({"Compound.ipynb"}),
-    "anywidget": frozenset(),
+    "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb"}),  # plotly's FigureWidget
 }
 
 #: impulator's dashboards (``dashboards/`` in a user's folder, or standalone Voila over it).
