@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -93,6 +94,7 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
         self._warm: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = {}
         self._filling: dict[tuple[str, str], int] = {}
         self._fill_tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     # -- what Voila calls ----------------------------------------------------------------
 
@@ -128,8 +130,9 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
 
     async def shutdown_all(self, now: bool = False) -> None:
         """Stop filling the pool, then shut every kernel down."""
-        for task in list(self._fill_tasks):
-            task.cancel()
+        self._closing = True
+        # A kernel being started is let finish (cancelled half-way, it could not be shut).
+        await asyncio.gather(*self._fill_tasks, return_exceptions=True)
         self._warm.clear()
         await super().shutdown_all(now=now)
 
@@ -176,6 +179,8 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
 
     async def _fill(self, key: tuple[str, str], kwargs: dict[str, Any], delay: float) -> None:
         await asyncio.sleep(delay)
+        if self._closing:
+            return
         kernels = self._warm.setdefault(key, [])
         while len(kernels) + self._filling.get(key, 0) < self.pool_size:
             if self.pool_memory_mb and self.pool_memory() + self._kernel_estimate() > (
@@ -191,7 +196,7 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
                 kernel_id = str(
                     await super().start_kernel(path=key[1] or None, **{**kwargs, "env": env})
                 )
-                if await self._run(kernel_id, self.warm_code):
+                if not self._closing and await self._run(kernel_id, self.warm_code):
                     kernels.append((kernel_id, env))
                     self.log.info(
                         "Warm kernel %s ready for Voila pages (%.0f MB in the pool)",
@@ -202,7 +207,8 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
                     await super().shutdown_kernel(kernel_id, now=True)
                     return
             except Exception:
-                self.log.exception("A warm kernel for the Voila pages failed to start")
+                if not self._closing:  # else: the server is stopping, kernels and all
+                    self.log.exception("A warm kernel for the Voila pages failed to start")
                 return
             finally:
                 self._filling[key] -= 1
@@ -213,24 +219,29 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
         return max(sizes, default=0) or 200 * _MB
 
     async def _run(self, kernel_id: str, code: str) -> bool:
-        """Run ``code`` silently in a kernel; returns whether it ran without an error."""
+        """Run ``code`` silently in a kernel; returns whether it ran without an error.
+
+        Only the shell channel: its reply says how it went, and unlike the output channel it
+        needs no handshake first (a page waits for this).
+        """
         client: Any = self.get_kernel(kernel_id).client()
-        client.start_channels()
+        client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         try:
-            await client.wait_for_ready(timeout=self.warm_timeout)
-            reply = await client.execute_interactive(
-                code,
-                silent=True,
-                store_history=False,
-                timeout=self.warm_timeout,
-                output_hook=lambda msg: None,
-            )
+            sent = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+            deadline = asyncio.get_running_loop().time() + self.warm_timeout
+            while True:
+                left = deadline - asyncio.get_running_loop().time()
+                reply = await client.get_shell_msg(timeout=max(left, 0.001))
+                if reply["parent_header"].get("msg_id") == sent:
+                    break
             ok = reply["content"]["status"] == "ok"
             if not ok:
                 self.log.warning("Warm kernel %s: %s", kernel_id, reply["content"].get("evalue"))
             return bool(ok)
-        except (TimeoutError, RuntimeError) as exc:
-            self.log.warning("Warm kernel %s did not answer: %s", kernel_id, exc)
+        except queue.Empty:
+            self.log.warning(
+                "Warm kernel %s did not answer in %.0f s", kernel_id, self.warm_timeout
+            )
             return False
         finally:
             client.stop_channels()
