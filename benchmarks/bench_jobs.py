@@ -21,7 +21,9 @@ sample, the same sets as ``bench_batch.py``; default 1,000) it prints:
 - the speed-up from 1 to 2 workers of each path (the target is 1.7x or better on 2 cores),
   chunks against per compound, each against the serial loop, and how each runner's time
   splits: storing (in the runner's own thread), analysis (``analyze`` on the workers, summed
-  over workers), and how busy the workers were.
+  over workers), how busy the workers were, and CPU seconds of the workers, the runner's
+  process, PostgreSQL and the machine's other processes (on a shared machine they take
+  cores from the workers: the 2-worker speed-up is only comparable when they are near 0).
 
 Every path is warmed first on other compounds (imports, sources, the PDB dictionary, the
 runner's connections), so the rates compare steady states. The data directory's structure
@@ -159,14 +161,28 @@ def postgres_cpu(cluster: PostgresCluster) -> float | None:
         return None
 
 
+def machine_cpu() -> float | None:
+    """CPU seconds all processes of the machine spent so far (Linux ``/proc/stat``: user,
+    nice, system, irq, softirq, steal; None elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_now(client: Any, cluster: PostgresCluster) -> dict[str, float | None]:
     """CPU seconds so far of the Dask workers (summed), of this process (the runner's thread,
-    its heartbeats, the LocalCluster's scheduler and the client) and of PostgreSQL."""
+    its heartbeats, the LocalCluster's scheduler and the client), of PostgreSQL, and of the
+    whole machine (what other processes took from the cores shows as the difference)."""
     workers = client.run(time.process_time)
     return {
         "workers": float(sum(workers.values())),
         "runner_process": time.process_time(),
         "postgresql": postgres_cpu(cluster),
+        "machine": machine_cpu(),
     }
 
 
@@ -284,9 +300,13 @@ def format_split(path: JobsPath) -> list[str]:
     s, n = path.split(), path.result.compounds
     label = path.result.name.removeprefix("runner, ")
     other = s.wall - s.storing
+    ours = {k: v for k, v in s.cpu.items() if k != "machine"}
+    machine = s.cpu.get("machine")
+    if machine is not None and None not in ours.values():
+        ours["other processes"] = max(0.0, machine - sum(v or 0.0 for v in ours.values()))
     cpu = ", ".join(
         f"{name.replace('_', ' ')} {'n/a' if v is None else f'{v:.1f} s'}"
-        for name, v in s.cpu.items()
+        for name, v in ours.items()
     )
     return [
         f"time split, {label}: {s.wall:.1f} s in the runner: storing {s.storing:.1f} s "
