@@ -243,7 +243,7 @@ def _plain_columns(rows: pd.DataFrame) -> dict[str, list[Any]]:
         else:
             values[i] = column_values(rows.iloc[:, i])
     if strings:  # str and None only, as column_values makes them
-        objects = rows.iloc[:, strings].to_numpy(dtype=object).T
+        objects = rows.iloc[:, strings].to_numpy(dtype=object, copy=True).T
         objects[pd.isna(objects)] = None
         for i, column_list in zip(strings, objects.tolist(), strict=True):
             values[i] = column_list
