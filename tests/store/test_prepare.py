@@ -92,6 +92,7 @@ def test_flag_and_pdb_records_are_those_of_the_rows(analysed: dict[str, Report],
 def test_the_query_profile_gives_the_compound_columns(analysed: dict[str, Report]) -> None:
     for report in analysed.values():
         structure = report.structure
+        assert structure is not None
         values = compound_values(report)
         fresh = interference_flags(structure.smiles)  # a new Structure: computed again
         assert values["mw"] == json_ready(descriptors(structure.smiles)["mw"])
