@@ -36,8 +36,8 @@ earlier run has seen; the rates are medians. Absolute rates depend on the machin
 are what to compare with the reference in ``baselines/bench_jobs.json``
 (``--update-reference`` rewrites it).
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_jobs.py --limit 300`` (about 5
-minutes on 2 cores; the default 1,000 compounds take about 14). Needs the PostgreSQL server
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_jobs.py --limit 300`` (about 2
+minutes on 2 cores; the default 1,000 compounds take about 4-5). Needs the PostgreSQL server
 binaries (``apt-get install postgresql``).
 """
 
