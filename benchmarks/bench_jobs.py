@@ -21,17 +21,23 @@ sample, the same sets as ``bench_batch.py``; default 1,000) it prints:
 - the speed-up from 1 to 2 workers of each path (the target is 1.7x or better on 2 cores),
   chunks against per compound, each against the serial loop, and how each runner's time
   splits: storing (in the runner's own thread), analysis (``analyze`` on the workers, summed
-  over workers), and how busy the workers were.
+  over workers), how busy the workers were, and CPU seconds of the workers, the runner's
+  process, PostgreSQL and the machine's other processes (on a shared machine they take
+  cores from the workers: the 2-worker speed-up is only comparable when they are near 0).
 
 Every path is warmed first on other compounds (imports, sources, the PDB dictionary, the
-runner's connections), so the rates compare steady states. With ``--repeats R`` each path
+runner's connections), so the rates compare steady states. The data directory's structure
+file (``cache/structures-*.sqlite``) and CCD InChIKey file, which the workers share, are
+filled for every compound set before the runner paths start (the serial loop fills them for
+the chunk path's sets, then an untimed loop over the per-compound path's sets), so neither
+path finds files the other one warmed. With ``--repeats R`` each path
 runs R times, run ``r`` of every path on the same ``r``-th set of N compounds, a set no
 earlier run has seen; the rates are medians. Absolute rates depend on the machine; the ratios
 are what to compare with the reference in ``baselines/bench_jobs.json``
 (``--update-reference`` rewrites it).
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_jobs.py --limit 300`` (about 5
-minutes on 2 cores; the default 1,000 compounds take about 14). Needs the PostgreSQL server
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_jobs.py --limit 300`` (about 2
+minutes on 2 cores; the default 1,000 compounds take about 4-5). Needs the PostgreSQL server
 binaries (``apt-get install postgresql``).
 """
 
@@ -155,14 +161,28 @@ def postgres_cpu(cluster: PostgresCluster) -> float | None:
         return None
 
 
+def machine_cpu() -> float | None:
+    """CPU seconds all processes of the machine spent so far (Linux ``/proc/stat``: user,
+    nice, system, irq, softirq, steal; None elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_now(client: Any, cluster: PostgresCluster) -> dict[str, float | None]:
     """CPU seconds so far of the Dask workers (summed), of this process (the runner's thread,
-    its heartbeats, the LocalCluster's scheduler and the client) and of PostgreSQL."""
+    its heartbeats, the LocalCluster's scheduler and the client), of PostgreSQL, and of the
+    whole machine (what other processes took from the cores shows as the difference)."""
     workers = client.run(time.process_time)
     return {
         "workers": float(sum(workers.values())),
         "runner_process": time.process_time(),
         "postgresql": postgres_cpu(cluster),
+        "machine": machine_cpu(),
     }
 
 
@@ -280,9 +300,13 @@ def format_split(path: JobsPath) -> list[str]:
     s, n = path.split(), path.result.compounds
     label = path.result.name.removeprefix("runner, ")
     other = s.wall - s.storing
+    ours = {k: v for k, v in s.cpu.items() if k != "machine"}
+    machine = s.cpu.get("machine")
+    if machine is not None and None not in ours.values():
+        ours["other processes"] = max(0.0, machine - sum(v or 0.0 for v in ours.values()))
     cpu = ", ".join(
         f"{name.replace('_', ' ')} {'n/a' if v is None else f'{v:.1f} s'}"
-        for name, v in s.cpu.items()
+        for name, v in ours.items()
     )
     return [
         f"time split, {label}: {s.wall:.1f} s in the runner: storing {s.storing:.1f} s "
@@ -317,6 +341,14 @@ def main(argv: list[str] | None = None) -> int:
     options: dict[str, Any] = {"pdb": False} if args.no_pdb else {}
 
     base = serial(warm, sets, options)
+    # The serial loop filled the data directory's structure file (and the CCD InChIKey file)
+    # for the chunk path's compounds and their neighbours; the same for the per-compound
+    # path's, so both runner paths read the same warm files, whichever runs first.
+    started = time.perf_counter()
+    for chosen in today_sets:
+        for smiles in chosen:
+            impulator.analyze(smiles, **options)
+    cache_fill_s = time.perf_counter() - started
     cluster = PostgresCluster(bindir).start()
     try:
         one, one_today = on_runner(
@@ -345,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
         "source": source.name,
         "settings": {"limit": args.limit, "repeats": args.repeats, "pdb": not args.no_pdb},
+        "cache_fill_s": round(cache_fill_s, 1),
         "serial": base.as_dict(),
         "runner_1_worker": one.as_dict(),
         "runner_2_workers": two.as_dict(),
@@ -366,6 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for rates in (base, one.result, two.result, one_today.result, two_today.result):
         print(format_path(rates, WIDTH))
+    print(
+        f"caches: the structure and CCD files of the data directory filled for every "
+        f"compound set before the runner paths (serial loop, then {cache_fill_s:.1f} s more "
+        "for the per-compound sets), so both paths read warm files whichever runs first"
+    )
     print(
         f"speed-up 1 -> 2 workers: {speedup:.2f}x (target 1.7x or better on 2 cores); "
         f"1 worker vs serial: {one.result.median / base.median:.2f}x; "

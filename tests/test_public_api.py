@@ -196,6 +196,7 @@ EXPECTED = {
         "json_ready",
         "probe",
         "read_query",
+        "structure_profile",
         "use_structure_cache",
     },
     batch: {

@@ -36,10 +36,10 @@ __all__ = [
 log = logging.getLogger("impulator.batch")
 T = TypeVar("T")
 
-#: Seconds of one ``analyze`` on the demo ChEMBL, warm process, compounds not seen before:
-#: in one process (100 random compounds with activities) median 0.17 s, mean 0.23 s, p90
-#: 0.36 s; on a LocalCluster worker (200 compounds) median 0.21 s, mean 0.26 s.
-SECONDS_PER_COMPOUND = 0.25
+#: Seconds of one compound on a warm worker, demo ChEMBL, structure file warm: ``analyze``
+#: median ~0.02-0.04 s, mean ~0.04 s, plus ~3 ms preparing its rows for the store; rounded
+#: up (slower sources, cold structures) to keep chunks short enough.
+SECONDS_PER_COMPOUND = 0.08
 #: Seconds a chunk should take: the progress bar moves, and a cancelled job stops, about
 #: this often per worker.
 TARGET_CHUNK_SECONDS = 2.0
@@ -70,16 +70,16 @@ def chunk_size_for(count: int, workers: int) -> int:
     """Compounds per Dask task for ``count`` unique structures on ``workers`` workers.
 
     A chunk must be large enough to amortise the per-task cost (scheduling, sending the rows
-    and the reports back: about 10 ms a task on a LocalCluster, ~11 kB pickled per report,
-    more through a gateway's proxy) against ~0.25 s per compound, and small enough that the
-    progress bar moves and a cancellation is honoured about every ``TARGET_CHUNK_SECONDS``
-    (2 s) per worker: at most ``2 / 0.25 = 8`` compounds, where the per-task cost is below
-    1 %. Small batches get smaller chunks, at least four per worker, so every worker has work
-    and a lost worker costs little.
+    and the reports back: about 10 ms a task on a LocalCluster, ~9 kB pickled per report,
+    more through a gateway's proxy; for the job runner also one transaction per chunk)
+    against ~0.08 s per compound, and small enough that the progress bar moves and a
+    cancellation is honoured about every ``TARGET_CHUNK_SECONDS`` (2 s) per worker: at most
+    ``2 / 0.08 = 25`` compounds. Small batches get smaller chunks, at least four per worker,
+    so every worker has work and a lost worker costs little.
 
     Example:
         >>> chunk_size_for(10_000, 4), chunk_size_for(18, 2), chunk_size_for(1, 8)
-        (8, 3, 1)
+        (25, 3, 1)
     """
     most = max(1, round(TARGET_CHUNK_SECONDS / SECONDS_PER_COMPOUND))
     spread = math.ceil(count / (_CHUNKS_PER_WORKER * max(1, workers)))

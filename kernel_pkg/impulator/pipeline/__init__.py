@@ -1,6 +1,12 @@
 """One analysis: a query compound in, its scored ChEMBL neighbourhood out."""
 
-from impulator.pipeline._analyze import analyze, probe, read_query, use_structure_cache
+from impulator.pipeline._analyze import (
+    analyze,
+    probe,
+    read_query,
+    structure_profile,
+    use_structure_cache,
+)
 from impulator.pipeline._options import (
     ANALYZE_OPTIONS,
     MAX_SIMILARITY,
@@ -36,5 +42,6 @@ __all__ = [
     "json_ready",
     "probe",
     "read_query",
+    "structure_profile",
     "use_structure_cache",
 ]

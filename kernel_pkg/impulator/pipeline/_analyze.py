@@ -48,7 +48,7 @@ from impulator.sources import (
     probe_thresholds,
 )
 
-__all__ = ["analyze", "probe", "use_structure_cache"]
+__all__ = ["analyze", "probe", "structure_profile", "use_structure_cache"]
 
 Progress = Callable[[int, int, str], None]
 _STEPS = ("query", "neighbours", "activities", "structures", "pdb", "scores")
@@ -264,6 +264,23 @@ def _profile(structure: Structure) -> dict[str, Any]:
     if disk is not None:
         disk.add(structure, profile)
     return profile
+
+
+def structure_profile(structure: Structure) -> dict[str, Any]:
+    """The descriptors and interference flags of a standardised structure, as ``analyze``
+    keeps them: ``inchikey``, the descriptors, the seven flags and ``<flag>_matches``.
+
+    Computed once per structure in a process; one that an analysis of this process profiled
+    (every neighbour, so a query the source holds too), or read from the data directory's
+    structure file, is not computed again. The dict is shared: do not change it.
+
+    Example:
+        >>> from impulator.chem import standardize
+        >>> profile = structure_profile(standardize("CCO"))
+        >>> profile["inchikey"], profile["redox"], round(profile["mw"], 2)
+        ('LFQSCWFLJHTTHZ-UHFFFAOYSA-N', False, 46.07)
+    """
+    return _profile(structure)
 
 
 def _profiles(molecules: pd.DataFrame, curation: str) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -125,7 +125,9 @@ def prepare_report(report: Report) -> PreparedReport:
     records.typed()
     records.data_texts()
     values["summary"] = row_summary(values["summary"], records)
-    return PreparedReport(values, records, flag_records(report), pdb_record(report))
+    # The flag and PDB records from the plain columns just made, not the DataFrame again.
+    flags = flag_records(report, records.columns)
+    return PreparedReport(values, records, flags, pdb_record(report, records.columns))
 
 
 @dataclass

@@ -16,15 +16,15 @@ other instead of both inserting.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
 from impulator._errors import InvalidInput
-from impulator.chem import FLAG_NAMES, descriptors, interference_flags
-from impulator.pipeline import best_class, default_name
+from impulator.chem import FLAG_NAMES
+from impulator.pipeline import best_class, default_name, structure_profile
 from impulator.pipeline import json_ready as _plain
 from impulator.store._keys import provenance_key
 from impulator.store._models import (
@@ -34,10 +34,12 @@ from impulator.store._models import (
     PdbEvidenceRecord,
     ResultRow,
 )
-from impulator.store._rows import TYPED_COLUMNS, RowRecords, row_records
+from impulator.store._rows import TYPED_COLUMNS, RowRecords, column_values, row_records
 from impulator.store._session import Tx, transaction
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from impulator.pipeline import Report
 
 __all__ = [
@@ -211,9 +213,11 @@ def compound_values(report: Report, name: str | None = None) -> dict[str, Any]:
     summary = _plain(dict(report.summary))
     mw, n_flags = None, 0
     if structure is not None:
-        mw = _plain(descriptors(structure).get("mw"))
-        found = interference_flags(structure)
-        n_flags = sum(1 for flag in FLAG_NAMES if getattr(found, flag))
+        # The analysis profiled the query already (it is its own neighbour when the source
+        # holds it), or a structure file did: reused, not computed again.
+        profile = structure_profile(structure)
+        mw = _plain(profile.get("mw"))
+        n_flags = sum(1 for flag in FLAG_NAMES if profile[flag])
     return {
         "query": report.query,
         "parent_smiles": structure.smiles if structure is not None else None,
@@ -235,51 +239,87 @@ def compound_values(report: Report, name: str | None = None) -> dict[str, Any]:
 # -- children ------------------------------------------------------------------------------------
 
 
-def flag_records(report: Report) -> list[dict[str, Any]]:
-    """One interference record per unique structure (InChIKey) of the rows."""
-    rows = report.rows
-    if rows.empty or "inchikey" not in rows.columns:
+def flag_records(
+    report: Report, columns: Mapping[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
+    """One interference record per unique structure (InChIKey) of the rows.
+
+    ``columns``: the rows' plain values as :func:`row_records` made them, when at hand (read
+    instead of the DataFrame; the records are the same).
+    """
+    if columns is None:
+        columns = _plain_columns(report.rows, _FLAG_COLUMNS)
+    keys = columns.get("inchikey")
+    if not keys:
         return []
-    present = [f for f in FLAG_NAMES if f in rows.columns]
-    records = []
-    for _, row in rows.dropna(subset=["inchikey"]).drop_duplicates("inchikey").iterrows():
+    present = [f for f in FLAG_NAMES if f in columns]
+    nothing = [None] * len(keys)
+    smiles = columns.get("canonical_smiles", nothing)
+    matches = {f: columns.get(f"{f}_matches", nothing) for f in present}
+    records, seen = [], set()
+    for i, key in enumerate(keys):
+        if key is None or key in seen:  # missing, or the structure has its record
+            continue
+        seen.add(key)
         records.append(
             {
-                "inchikey": _plain(row["inchikey"]),
-                "smiles": _plain(row.get("canonical_smiles")),
-                "flags": {f: _plain(row[f]) for f in present},
-                "matches": {f: _plain(row.get(f"{f}_matches")) for f in present},
+                "inchikey": key,
+                "smiles": smiles[i],
+                "flags": {f: columns[f][i] for f in present},
+                "matches": {f: matches[f][i] for f in present},
             }
         )
     return records
 
 
-def pdb_record(report: Report) -> dict[str, Any] | None:
+_FLAG_COLUMNS = (
+    "inchikey",
+    "canonical_smiles",
+    *FLAG_NAMES,
+    *(f"{f}_matches" for f in FLAG_NAMES),
+)
+_PDB_COLUMNS = ("molecule_chembl_id", "inchikey", "pdb_structures", "pdb_ligands", "pdb_score")
+
+
+def _plain_columns(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, list[Any]]:
+    """:func:`column_values` of those of ``names`` that ``rows`` has."""
+    return {name: column_values(rows[name]) for name in names if name in rows.columns}
+
+
+def pdb_record(
+    report: Report, columns: Mapping[str, list[Any]] | None = None
+) -> dict[str, Any] | None:
     """PDB evidence per molecule of the rows, and the notes of lookups that failed.
 
-    None when the analysis did not look PDB up (and nothing failed).
+    None when the analysis did not look PDB up (and nothing failed). ``columns`` as for
+    :func:`flag_records`.
     """
     source = report.provenance.get("pdb_source")
     notes = list(report.summary.get("pdb_notes") or [])
     if (source in (None, "off")) and not notes:
         return None
-    rows = report.rows
+    if columns is None:
+        columns = _plain_columns(report.rows, _PDB_COLUMNS)
     entries: list[dict[str, Any]] = []
-    wanted = ["molecule_chembl_id", "inchikey", "pdb_structures", "pdb_ligands", "pdb_score"]
-    if not rows.empty and set(wanted) <= set(rows.columns):
-        for _, row in rows.drop_duplicates("molecule_chembl_id")[wanted].iterrows():
+    if all(name in columns for name in _PDB_COLUMNS):
+        ids, keys, structures, ligands, scores = (columns[name] for name in _PDB_COLUMNS)
+        seen = set()
+        for i, molecule in enumerate(ids):
+            if molecule in seen:  # one entry per molecule, its first row's
+                continue
+            seen.add(molecule)
             entries.append(
                 {
-                    "molecule_chembl_id": _plain(row["molecule_chembl_id"]),
-                    "inchikey": _plain(row["inchikey"]),
-                    "structures": _plain(row["pdb_structures"]),
-                    "ligands": _plain(row["pdb_ligands"]),
-                    "score": _plain(row["pdb_score"]),
+                    "molecule_chembl_id": molecule,
+                    "inchikey": keys[i],
+                    "structures": structures[i],
+                    "ligands": ligands[i],
+                    "score": scores[i],
                 }
             )
     entries.extend({"note": str(n)} for n in notes)
-    scores = [e["score"] for e in entries if isinstance(e.get("score"), int | float)]
-    return {"source": source, "entries": entries, "score": max(scores) if scores else None}
+    found = [e["score"] for e in entries if isinstance(e.get("score"), int | float)]
+    return {"source": source, "entries": entries, "score": max(found) if found else None}
 
 
 # -- result rows -------------------------------------------------------------------------------
