@@ -67,7 +67,13 @@ def run(
     test: Callable[[WarmKernelManager], Awaitable[None]], tmp_path: Path, **traits: Any
 ) -> None:
     async def main() -> None:
-        km = WarmKernelManager(root_dir=str(tmp_path), warm_code=WARM_CODE, fill_delay=0, **traits)
+        km = WarmKernelManager(
+            root_dir=str(tmp_path),
+            connection_dir=str(tmp_path),
+            warm_code=WARM_CODE,
+            fill_delay=0,
+            **traits,
+        )
         try:
             await test(km)
         finally:
