@@ -223,7 +223,8 @@ def wait_for_hub(
         if health(port):
             return
         time.sleep(0.25)
-    raise LaunchError(f"JupyterHub did not answer within {timeout:.0f} s:\n{tail(log)}")
+    if not stop:
+        raise LaunchError(f"JupyterHub did not answer within {timeout:.0f} s:\n{tail(log)}")
 
 
 def banner(home: Path, port: int, seconds: float | None) -> None:
@@ -310,8 +311,9 @@ def up(home: Path) -> int:
             wait_for_hub(
                 hub, port, home / "hub" / "jupyterhub.log", timeout=start_timeout(), stop=received
             )
-            if received:
-                return 130
+            if received:  # stopped while starting: cleanly, once the hub had answered
+                say("stopping")
+                return 0 if health(port) else 130
             banner(home, port, time.monotonic() - started)
             while not received and hub.poll() is None:
                 time.sleep(0.2)
