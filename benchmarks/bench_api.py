@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:  # tests/postgres.py: the ephemeral cluster of the
 import httpx  # noqa: E402
 from benchmarks.bench_exports import fill  # noqa: E402
 from benchmarks.bench_science import machine  # noqa: E402
-from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+from tests.postgres import PostgresCluster, find_bindir_or_say  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import store  # noqa: E402
@@ -228,12 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         serve(args.serve, os.environ["BENCH_API_DATABASE_URL"])
         return 0
-    bindir = find_bindir()
+    bindir = find_bindir_or_say()
     if bindir is None:
-        print(
-            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
-            file=sys.stderr,
-        )
         return 1
     cluster = PostgresCluster(bindir).start()
     try:

@@ -68,7 +68,7 @@ from benchmarks.bench_batch import (  # noqa: E402
     serial,
 )
 from benchmarks.bench_batch import parse_args as batch_arguments  # noqa: E402
-from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+from tests.postgres import PostgresCluster, find_bindir_or_say  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import jobs, store  # noqa: E402
@@ -327,12 +327,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    bindir = find_bindir()
+    bindir = find_bindir_or_say()
     if bindir is None:
-        print(
-            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
-            file=sys.stderr,
-        )
         return 1
     source = open_source(get_settings())
     assert isinstance(source, ChemblDatabase), "the benchmark runs on a local ChEMBL"

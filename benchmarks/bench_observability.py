@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:  # tests/postgres.py: the ephemeral cluster of the
 
 import sqlalchemy as sa  # noqa: E402
 from benchmarks.bench_science import machine  # noqa: E402
-from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+from tests.postgres import PostgresCluster, find_bindir_or_say  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import _logs, store  # noqa: E402
@@ -135,12 +135,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    bindir = find_bindir()
+    bindir = find_bindir_or_say()
     if bindir is None:
-        print(
-            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
-            file=sys.stderr,
-        )
         return 1
     cluster = PostgresCluster(bindir).start()
     try:

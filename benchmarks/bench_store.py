@@ -48,7 +48,7 @@ import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from benchmarks.bench_science import machine, read_reference  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
-from tests.postgres import PostgresCluster, find_bindir  # noqa: E402
+from tests.postgres import PostgresCluster, find_bindir_or_say  # noqa: E402
 
 import impulator  # noqa: E402
 from impulator import store  # noqa: E402
@@ -238,12 +238,8 @@ def measure(url: str, report: Report, args: argparse.Namespace) -> dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    bindir = find_bindir()
+    bindir = find_bindir_or_say()
     if bindir is None:
-        print(
-            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
-            file=sys.stderr,
-        )
         return 1
     with tempfile.TemporaryDirectory(prefix="impulator-bench-") as folder:
         report = real_report(Path(folder), args.rows)

@@ -12,10 +12,11 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["PostgresCluster", "find_bindir"]
+__all__ = ["PostgresCluster", "find_bindir", "find_bindir_or_say"]
 
 
 def find_bindir() -> Path | None:
@@ -31,6 +32,18 @@ def find_bindir() -> Path | None:
             return Path(folder)
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+def find_bindir_or_say() -> Path | None:
+    """:func:`find_bindir`, saying on stderr what to install when it finds nothing (the
+    benchmarks then end with status 1)."""
+    bindir = find_bindir()
+    if bindir is None:
+        print(
+            "error: the PostgreSQL server binaries are not installed (apt-get install postgresql)",
+            file=sys.stderr,
+        )
+    return bindir
 
 
 def _free_port() -> int:
