@@ -114,9 +114,10 @@ def test_the_page_after_the_first_takes_a_warm_kernel_with_its_own_request(
 
 def test_no_pool_when_it_is_off_or_over_its_memory(tmp_path: Path) -> None:
     async def check(km: WarmKernelManager) -> None:
-        await km.start_kernel(kernel_name="python3", path="", env=page_env("id=1"))
-        await asyncio.sleep(3)
+        page = await km.start_kernel(kernel_name="python3", path="", env=page_env("id=1"))
+        await asyncio.gather(*km._fill_tasks)  # the refill has run to its end
         assert km.warm_kernel_ids() == set()
+        assert {k["id"] for k in km.list_kernels()} == {page}  # and started no kernel
 
     run(check, tmp_path, pool_size=0)
     run(check, tmp_path, pool_size=1, pool_memory_mb=1)

@@ -109,7 +109,9 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
         taken = await self._take(key, env)
         if taken is None:
             taken = str(await super().start_kernel(path=path, **kwargs))
-        self._fill_later(key, kwargs, self.fill_delay)
+        # Its replacement starts as this page's kernel did, without being a page's yet.
+        warm_env = {k: v for k, v in env.items() if k != VOILA_PAGE_MARKER}
+        self._fill_later(key, {**kwargs, "env": warm_env}, self.fill_delay)
         return taken
 
     def list_kernels(self) -> list[dict[str, Any]]:
@@ -188,16 +190,11 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
             ):
                 self.log.info("Warm kernels not refilled: %d MB limit", self.pool_memory_mb)
                 return
-            env = {
-                k: v for k, v in _plain(kwargs.get("env") or {}).items() if k != VOILA_PAGE_MARKER
-            }
             self._filling[key] = self._filling.get(key, 0) + 1
             try:
-                kernel_id = str(
-                    await super().start_kernel(path=key[1] or None, **{**kwargs, "env": env})
-                )
+                kernel_id = str(await super().start_kernel(path=key[1] or None, **kwargs))
                 if not self._closing and await self._run(kernel_id, self.warm_code):
-                    kernels.append((kernel_id, env))
+                    kernels.append((kernel_id, kwargs["env"]))
                     self.log.info(
                         "Warm kernel %s ready for Voila pages (%.0f MB in the pool)",
                         kernel_id,

@@ -48,9 +48,10 @@ def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any)
     path = PurePosixPath(str(kwargs.get("notebook_path") or ""))
     if path.name not in DASHBOARDS or path.parent.name not in ("", "dashboards"):
         return page_config
-    kept = [
-        extension
-        for extension in page_config.get("federated_extensions", [])
-        if path.name in HEAVY_EXTENSIONS.get(extension.get("name", ""), {path.name})
-    ]
+
+    def needed(extension: dict[str, Any]) -> bool:
+        pages = HEAVY_EXTENSIONS.get(extension.get("name", ""))
+        return pages is None or path.name in pages  # a light extension: every page keeps it
+
+    kept = [e for e in page_config.get("federated_extensions", []) if needed(e)]
     return {**page_config, "federated_extensions": kept}
