@@ -70,7 +70,11 @@ PAGES = {
 #: The pages' warm kernels and trimmed extensions (impulator's ``etc/jupyter/voila.*``), and
 #: today's path: no warm kernel, every extension's scripts on every page.
 WARM = ("--VoilaConfiguration.multi_kernel_manager_class=impulator.hub.WarmKernelManager",)
-COLD = ("--WarmKernelManager.pool_size=0", "--VoilaConfiguration.page_config_hook=None")
+COLD = (
+    "--WarmKernelManager.pool_size=0",
+    "--WarmKernelManager.page_client=False",
+    "--VoilaConfiguration.page_config_hook=None",
+)
 WARM_READY = re.compile(r"Warm kernel \S+ ready for Voila pages \((\d+) MB in the pool\)")
 BASELINE = {
     "cells": [

@@ -29,6 +29,7 @@ EXPECTED = {
         "GATEWAY_SERVICE",
         "IDLE_CULLER_ROLE",
         "PASSED_ON",
+        "PageKernelClient",
         "PrepareHome",
         "ROLES",
         "ROLE_GROUPS",
@@ -46,6 +47,7 @@ EXPECTED = {
         "map_oidc_groups",
         "platform_role",
         "runner_service",
+        "share_compiled_templates",
         "trim_page_extensions",
         "user_database_url",
     },
@@ -80,6 +82,7 @@ EXPECTED = {
         "show_home",
         "show_jobs",
         "summarize_home",
+        "warm_up_pages",
     },
     impulator: {
         "ImpulatorError",

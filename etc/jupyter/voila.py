@@ -1,7 +1,10 @@
 # impulator's Voila settings that are code (the others are in voila.json): each of impulator's
-# dashboards loads only the browser extensions it draws with (impulator.hub._page_config).
+# dashboards loads only the browser extensions it draws with (impulator.hub._page_config), and
+# the pages' templates are compiled once per server (impulator.hub._templates).
 # Read by standalone Voila and by Voila on users' servers.
-from impulator.hub import trim_page_extensions
+from impulator.hub import share_compiled_templates, trim_page_extensions
+
+share_compiled_templates()
 
 c = get_config()  # noqa: F821
 c.VoilaConfiguration.page_config_hook = trim_page_extensions

@@ -17,7 +17,7 @@ from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from impulator import hub
-from impulator.hub import WarmKernelManager, make_pre_spawn_hook
+from impulator.hub import PageKernelClient, WarmKernelManager, make_pre_spawn_hook
 
 #: A quick warm-up: the tests check it ran, not what the pages import.
 WARM_CODE = "import json\nimport os\nos.environ['IMPULATOR_WARMED'] = 'yes'"
@@ -99,6 +99,12 @@ def test_the_page_after_the_first_takes_a_warm_kernel_with_its_own_request(
         assert km.pool_memory() > 10 * 1024 * 1024
         second = await km.start_kernel(kernel_name="python3", path="", env=page_env("id=2"))
         assert second == warm and warm not in km.warm_kernel_ids()
+        # Pages' kernels answer Voila's client without its fixed wait; notebooks' keep theirs.
+        assert km.get_kernel(first).client_factory is PageKernelClient
+        assert km.get_kernel(second).client_factory is PageKernelClient
+        assert km.get_kernel(notebook).client_factory is not PageKernelClient
+        # environment_of waits with the page client, then reads the kernel's printed output:
+        # ready means the output channel is connected.
         assert await environment_of(
             km, second, "QUERY_STRING", "ONLY_FIRST", "IMPULATOR_WARMED"
         ) == [
@@ -118,9 +124,19 @@ def test_no_pool_when_it_is_off_or_over_its_memory(tmp_path: Path) -> None:
         await asyncio.gather(*km._fill_tasks)  # the refill has run to its end
         assert km.warm_kernel_ids() == set()
         assert {k["id"] for k in km.list_kernels()} == {page}  # and started no kernel
+        assert km.get_kernel(page).client_factory is PageKernelClient
 
     run(check, tmp_path, pool_size=0)
     run(check, tmp_path, pool_size=1, pool_memory_mb=1)
+
+
+def test_pages_keep_jupyter_clients_own_wait_when_asked(tmp_path: Path) -> None:
+    async def check(km: WarmKernelManager) -> None:
+        page = await km.start_kernel(kernel_name="python3", path="", env=page_env("id=1"))
+        assert km.get_kernel(page).client_factory is not PageKernelClient
+        assert await environment_of(km, page, "QUERY_STRING") == ["id=1"]
+
+    run(check, tmp_path, pool_size=0, page_client=False)
 
 
 def test_users_servers_and_standalone_voila_are_configured_with_it() -> None:

@@ -3,8 +3,9 @@
 ``configure(c)`` adds impulator's roles, custom scopes, services, spawn hook and Voila home
 to a hub configuration by appending and merging, so Zero to JupyterHub's own settings stay.
 Needs the ``hub`` extra (JupyterHub, oauthenticator); nothing here imports them at load.
-``WarmKernelManager`` (the Voila pages' warm kernels on users' servers) is imported on first
-use: it needs ``jupyter_server``, which users' servers have and the hub may not.
+``WarmKernelManager`` (the Voila pages' warm kernels on users' servers), ``PageKernelClient`` and
+``share_compiled_templates`` are imported on first use: they need ``jupyter_server`` and
+``nbconvert``, which users' servers have and the hub may not.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from impulator.hub._spawn import PrepareHome, make_pre_spawn_hook, user_database
 
 if _typing.TYPE_CHECKING:
     from impulator.hub._kernel_pool import WarmKernelManager
+    from impulator.hub._page_client import PageKernelClient
+    from impulator.hub._templates import share_compiled_templates
 
 __all__ = [
     "API_SERVICE",
@@ -51,6 +54,7 @@ __all__ = [
     "ROLE_GROUPS",
     "SERVER_TOKEN_SCOPES",
     "VOILA_HOME",
+    "PageKernelClient",
     "PrepareHome",
     "WarmKernelManager",
     "api_service",
@@ -65,6 +69,7 @@ __all__ = [
     "map_oidc_groups",
     "platform_role",
     "runner_service",
+    "share_compiled_templates",
     "trim_page_extensions",
     "user_database_url",
 ]
@@ -82,7 +87,10 @@ def _link_jupyter_server_extension(server_app: object) -> None:
 
 
 def _load_jupyter_server_extension(server_app: object) -> None:
-    """Nothing to add once the server runs: the kernel manager was chosen at link time."""
+    """The kernel manager was chosen at link time; Voila's pages share compiled templates."""
+    from impulator.hub._templates import share_compiled_templates
+
+    share_compiled_templates()
 
 
 def __getattr__(name: str) -> object:
@@ -90,4 +98,12 @@ def __getattr__(name: str) -> object:
         from impulator.hub._kernel_pool import WarmKernelManager
 
         return WarmKernelManager
+    if name == "PageKernelClient":
+        from impulator.hub._page_client import PageKernelClient
+
+        return PageKernelClient
+    if name == "share_compiled_templates":
+        from impulator.hub._templates import share_compiled_templates
+
+        return share_compiled_templates
     raise AttributeError(f"module 'impulator.hub' has no attribute {name!r}")

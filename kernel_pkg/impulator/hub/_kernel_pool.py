@@ -30,14 +30,17 @@ import queue
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
+
+from impulator.hub._page_client import PageKernelClient
 
 #: Set by Voila in the environment of every kernel it starts for a page.
 VOILA_PAGE_MARKER = "VOILA_REQUEST_URL"
 
-#: What a warm kernel runs before any page asks for it: every page's module (``impulator.ui``
-#: imports a page on first use), and with them RDKit, pandas, SQLAlchemy and ipywidgets.
-WARM_CODE = "import impulator.ui\nfor _page in impulator.ui.__all__: getattr(impulator.ui, _page)"
+#: What a warm kernel runs before any page asks for it: every page built once and thrown away
+#: (``impulator.ui.warm_up_pages``), which imports RDKit, pandas, SQLAlchemy, ipywidgets and
+#: plotly and pays each page's first-build costs.
+WARM_CODE = "import impulator.ui\nimpulator.ui.warm_up_pages()"
 
 _MB = 1024 * 1024
 
@@ -76,6 +79,12 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
         "(the page renders first).",
     ).tag(config=True)
 
+    page_client = Bool(
+        True,
+        help="Give Voila pages' kernels impulator.hub's PageKernelClient, ready as soon as the "
+        "kernel answered (jupyter_client's client waits for 0.2 s of silence first).",
+    ).tag(config=True)
+
     warm_timeout = Float(
         120.0, help="Seconds a warm kernel may take to start and run warm_code."
     ).tag(config=True)
@@ -103,15 +112,19 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
     ) -> str:
         """Start a kernel; a Voila page gets a warm one when the pool has one."""
         env = _plain(kwargs.get("env") or {})
-        if kernel_id is not None or VOILA_PAGE_MARKER not in env or self.pool_size <= 0:
+        if kernel_id is not None or VOILA_PAGE_MARKER not in env:
             return str(await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs))
-        key = (str(kwargs.get("kernel_name") or self.default_kernel_name), path or "")
-        taken = await self._take(key, env)
+        taken = None
+        if self.pool_size > 0:
+            key = (str(kwargs.get("kernel_name") or self.default_kernel_name), path or "")
+            taken = await self._take(key, env)
+            # Its replacement starts as this page's kernel did, without being a page's yet.
+            warm_env = {k: v for k, v in env.items() if k != VOILA_PAGE_MARKER}
+            self._fill_later(key, {**kwargs, "env": warm_env}, self.fill_delay)
         if taken is None:
             taken = str(await super().start_kernel(path=path, **kwargs))
-        # Its replacement starts as this page's kernel did, without being a page's yet.
-        warm_env = {k: v for k, v in env.items() if k != VOILA_PAGE_MARKER}
-        self._fill_later(key, {**kwargs, "env": warm_env}, self.fill_delay)
+        if self.page_client:
+            self.get_kernel(taken).client_factory = PageKernelClient
         return taken
 
     def list_kernels(self) -> list[dict[str, Any]]:
@@ -134,7 +147,10 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
         """Stop filling the pool, then shut every kernel down."""
         self._closing = True
         # A kernel being started is let finish (cancelled half-way, it could not be shut).
-        await asyncio.gather(*self._fill_tasks, return_exceptions=True)
+        # Voila stops in a loop of its own: the tasks of the loop that ran are not awaitable.
+        loop = asyncio.get_running_loop()
+        filling = [task for task in self._fill_tasks if task.get_loop() is loop]
+        await asyncio.gather(*filling, return_exceptions=True)
         self._warm.clear()
         await super().shutdown_all(now=now)
 

@@ -17,6 +17,8 @@ a page are a function too, for notebooks and tests.
     show_analytics(url=None)            -> Analytics: scores, classes, flags, targets, trend
     export_panel(ids, url=None)         -> CSV / prototype CSV / SDF / Excel / PDF buttons
     summarize_home(url=None, limit=10)  -> HomeSummary (the Home page's numbers and tables)
+    warm_up_pages(url=None)             -> every page built once and thrown away: the page
+                                           opened next in this kernel draws at once
 
 Each page is a notebook of one cell in ``dashboards/`` (``from impulator.ui import show_x``,
 ``show_x()``), rendered by Voila at ``/voila/render/dashboards/<Page>.ipynb``.
@@ -54,6 +56,7 @@ _PAGES = {
     "show_compound": "impulator.ui._compound",
     "show_analytics": "impulator.ui._analytics",
     "export_panel": "impulator.ui._exports",
+    "warm_up_pages": "impulator.ui._warm",
 }
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "show_home",
     "show_jobs",
     "summarize_home",
+    "warm_up_pages",
 ]
 
 

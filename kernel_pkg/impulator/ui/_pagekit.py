@@ -9,19 +9,23 @@ progress while the chemist goes on using it.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from impulator import store
 from impulator._errors import ImpulatorError, describe_error
 from impulator.ui import _theme as theme
 
-__all__ = ["Poller", "can_write", "guarded", "run_guarded", "title"]
+__all__ = ["Poller", "can_write", "guarded", "rehearsal", "run_guarded", "title"]
 
 _log = logging.getLogger(__name__)
+
+#: Set while pages are built to be thrown away (:func:`rehearsal`): no live update starts.
+_rehearsing = threading.Event()
 
 T = TypeVar("T")
 
@@ -105,6 +109,31 @@ def title(text: str, css: str = "") -> Any:
     return heading
 
 
+@contextlib.contextmanager
+def rehearsal() -> Iterator[None]:
+    """Pages built inside are thrown away: their live updates (:class:`Poller`) never start,
+    and their widgets send nothing out of the kernel (they get comms that publish nothing;
+    close them before leaving, as :func:`impulator.ui.warm_up_pages` does).
+
+    Example:
+        >>> calls = []
+        >>> with rehearsal():
+        ...     Poller(lambda: calls.append(1) or False, interval=0.01).start()
+        >>> calls
+        []
+    """
+    import comm  # ipywidgets' comms: a kernel's, or comm's own that publish nothing
+
+    kernel_comm = comm.create_comm
+    comm.create_comm = comm.DummyComm
+    _rehearsing.set()
+    try:
+        yield
+    finally:
+        _rehearsing.clear()
+        comm.create_comm = kernel_comm
+
+
 class Poller:
     """Calls ``tick`` every ``interval`` seconds on a daemon thread while it returns True
     (the first call one interval after ``start``).
@@ -133,7 +162,9 @@ class Poller:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        """Start polling (nothing happens when it already polls)."""
+        """Start polling (nothing happens when it already polls, or in a :func:`rehearsal`)."""
+        if _rehearsing.is_set():
+            return
         with self._lock:
             self._again = True
             if self.running:
