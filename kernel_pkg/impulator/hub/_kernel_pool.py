@@ -74,9 +74,10 @@ class WarmKernelManager(_KernelManager):  # type: ignore[misc]
     ).tag(config=True)
 
     fill_delay = Float(
-        1.0,
-        help="Seconds to wait after a page took a warm kernel before starting its replacement "
-        "(the page renders first).",
+        3.0,
+        help="Seconds to wait after a page took a warm kernel before starting its replacement: "
+        "the page draws first (a replacement takes a few seconds of CPU; started after 1 s it "
+        "slowed pages that take about a second by a third here).",
     ).tag(config=True)
 
     page_client = Bool(
