@@ -22,6 +22,19 @@ def compound_id(dashboards: Dashboards) -> int:
     return store.save(report, name="compound-page-test", url=dashboards.user_urls["chemist"])
 
 
+def test_show_in_3d_opens_the_structure_page(
+    dashboards: Dashboards, browser: BrowserSession, compound_id: int
+) -> None:
+    compound = browser.open(dashboards.url("Compound", query=f"id={compound_id}"))
+    link = compound.wait(".impulator-compound-3d-link")
+    assert link.get_attribute("href") == f"Structure.ipynb?id={compound_id}"
+    page = browser.open(dashboards.url("Structure", query=f"id={compound_id}"))
+    page.wait(".impulator-compound-3d-viewer canvas", timeout=120)
+    assert "compound-page-test in 3D" in page.page.inner_text(".impulator-structure-title")
+    page.screenshot("structure")
+    page.assert_clean()
+
+
 def test_compound_page_hover_and_pdf(
     dashboards: Dashboards, browser: BrowserSession, compound_id: int
 ) -> None:
@@ -42,6 +55,12 @@ def test_compound_page_hover_and_pdf(
     assert "Target" in page.page.inner_text(".impulator-compound-hover")
     page.page.mouse.move(5, 5)
     page.screenshot("compound")
+    # The planes' plotly code is a file the browser caches, not 5 MB sent with each figure.
+    bundles = page.page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('widgetbundle.js'))"
+    )
+    assert len(bundles) == 1, bundles
 
     pdf = page.page.locator(".impulator-compound-exports button", has_text="PDF")
     assert pdf.count() == 1

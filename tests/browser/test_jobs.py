@@ -45,6 +45,11 @@ def test_each_page_loads_only_the_browser_extensions_it_draws_with(
         return {e["name"] for e in json.loads(config.group(1))["federated_extensions"]}
 
     jobs, compound = extensions("Jobs"), extensions("Compound")
-    assert "@jupyter-widgets/jupyterlab-manager" in jobs & compound
+    analytics, structure = extensions("Analytics"), extensions("Structure")
+    assert "@jupyter-widgets/jupyterlab-manager" in jobs & compound & analytics & structure
     assert not {"jupyterlab-plotly", "nglview-js-widgets", "anywidget"} & jobs
-    assert {"jupyterlab-plotly", "nglview-js-widgets", "anywidget"} <= compound
+    # Compound's planes are FigureWidgets (anywidget), Analytics' figures plotly outputs, and
+    # only the 3D page loads the 3D viewer.
+    assert "anywidget" in compound and not {"jupyterlab-plotly", "nglview-js-widgets"} & compound
+    assert "jupyterlab-plotly" in analytics and "nglview-js-widgets" not in analytics
+    assert "nglview-js-widgets" in structure and "jupyterlab-plotly" not in structure

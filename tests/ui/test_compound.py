@@ -15,7 +15,7 @@ import pytest
 from impulator import store
 from impulator.chem import depict_svg
 from impulator.pipeline import Report
-from impulator.ui import show_compound
+from impulator.ui import show_compound, show_structure
 from impulator.ui._compound import (
     PAGE_SIZE,
     CompoundPage,
@@ -118,10 +118,25 @@ def test_the_header_shows_ids_provenance_and_what_high_means(
     pdb = one(page.widget, "impulator-compound-pdb").value
     assert "1N1" in pdb and "wwPDB CCD" in pdb
     assert "Lipinski" in one(page.widget, "impulator-compound-druglikeness").value
-    assert find(page.widget, "impulator-compound-3d-viewer") == []  # loads when asked for
-    page.show_3d.click()
-    three_d = find(page.widget, "impulator-compound-3d-viewer")
+    # The 3D view is a page of its own (its viewer's scripts load only there).
+    assert find(page.widget, "impulator-compound-3d-viewer") == []
+    link = one(page.widget, "impulator-compound-3d").value
+    assert f'href="Structure.ipynb?id={cid}"' in link and "Show in 3D" in link
+    structure = show_structure(cid, url)
+    three_d = find(structure, "impulator-compound-3d-viewer")
     assert len(three_d) == 1 and type(three_d[0]).__name__ == "NGLWidget"
+    assert f'href="Compound.ipynb?id={cid}"' in one(structure, "impulator-structure-title").value
+
+
+def test_the_structure_page_says_what_is_missing(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def said(page: Any) -> str:
+        return str(one(page, "impulator-structure-message").value)
+
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert "No compound chosen" in said(show_structure(url=url))
+    assert "not found or not shared with you" in said(show_structure(99, url))
+    monkeypatch.setenv("QUERY_STRING", "id=abc")
+    assert "is not a compound id" in said(show_structure(url=url))
 
 
 def test_model_sentences() -> None:

@@ -43,6 +43,7 @@ def test_every_page_is_built_and_nothing_is_left_behind(
         "Explorer",
         "Analytics",
         "Compound",
+        "Structure",
     ]
     assert set(ipywidgets.widgets.widget._instances) <= open_before  # every widget closed
     assert sent == [] and comm.create_comm is kernel_comm  # none sent out of the kernel

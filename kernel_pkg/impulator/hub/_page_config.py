@@ -2,7 +2,8 @@
 
 Voila's front end loads every installed JupyterLab extension's scripts on every page before
 it draws: plotly.js and the NGL viewer alone are about 10 MB, about 1 s of each page here,
-although only the Compound and Analytics pages plot and only Compound shows a molecule in 3D.
+although only the Compound and Analytics pages plot and only the Structure page (the 3D view)
+shows a molecule in 3D.
 ``trim_page_extensions`` is Voila's ``page_config_hook``: for impulator's own dashboards it
 drops the heavy extensions a page does not use. Other notebooks keep all of them.
 """
@@ -14,9 +15,11 @@ from typing import Any
 
 #: Heavy browser extensions -> the dashboards that draw with them.
 HEAVY_EXTENSIONS: dict[str, frozenset[str]] = {
-    "jupyterlab-plotly": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
-    "nglview-js-widgets": frozenset({"Compound.ipynb"}),
-    "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb"}),  # plotly's FigureWidget
+    # Analytics' figures are plotly outputs; Compound's planes are FigureWidgets (anywidget,
+    # with plotly's widget code of their own).
+    "jupyterlab-plotly": frozenset({"Analytics.ipynb"}),
+    "nglview-js-widgets": frozenset({"Structure.ipynb"}),
+    "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
 }
 
 #: impulator's dashboards (``dashboards/`` in a user's folder, or standalone Voila over it).
@@ -28,6 +31,7 @@ DASHBOARDS = frozenset(
         "Jobs.ipynb",
         "Explorer.ipynb",
         "Compound.ipynb",
+        "Structure.ipynb",
         "Analytics.ipynb",
     }
 )
@@ -41,7 +45,7 @@ def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any)
         >>> config = {"federated_extensions": [{"name": "jupyterlab-plotly"}, {"name": "x"}]}
         >>> trim_page_extensions(config, notebook_path="dashboards/Jobs.ipynb")
         {'federated_extensions': [{'name': 'x'}]}
-        >>> trimmed = trim_page_extensions(config, notebook_path="Compound.ipynb")
+        >>> trimmed = trim_page_extensions(config, notebook_path="Analytics.ipynb")
         >>> len(trimmed["federated_extensions"])
         2
     """

@@ -14,6 +14,8 @@ a page are a function too, for notebooks and tests.
                                            server; filters, search, share, delete, exports
     show_compound(compound_id=None)     -> Compound: activities, efficiency planes, flags,
                                            PDB evidence, 3D view, exports
+    show_structure(compound_id=None)    -> 3D structure of a stored compound (its own page:
+                                           the 3D viewer's scripts load only there)
     show_analytics(url=None)            -> Analytics: scores, classes, flags, targets, trend
     export_panel(ids, url=None)         -> CSV / prototype CSV / SDF / Excel / PDF buttons
     summarize_home(url=None, limit=10)  -> HomeSummary (the Home page's numbers and tables)
@@ -55,6 +57,7 @@ _PAGES = {
     "show_explorer": "impulator.ui._explorer",
     "show_compound": "impulator.ui._compound",
     "show_analytics": "impulator.ui._analytics",
+    "show_structure": "impulator.ui._structure",
     "export_panel": "impulator.ui._exports",
     "warm_up_pages": "impulator.ui._warm",
 }
@@ -70,6 +73,7 @@ __all__ = [
     "show_explorer",
     "show_home",
     "show_jobs",
+    "show_structure",
     "summarize_home",
     "warm_up_pages",
 ]

@@ -33,7 +33,7 @@ from impulator.ui._compound_parts import (
     pdb_html,
 )
 from impulator.ui._pagekit import guarded, run_guarded
-from impulator.ui._structure_view import drug_likeness_html, structure_3d_view
+from impulator.ui._structure_view import drug_likeness_html, structure_link
 
 __all__ = [
     "ACTIVITY_SORTS",
@@ -293,18 +293,9 @@ class CompoundPage:
         pdb.add_class("impulator-compound-pdb")
         drug = w.HTML(drug_likeness_html(c.parent_smiles))
         drug.add_class("impulator-compound-druglikeness")
-        # The 3D viewer's scripts are the heaviest of the page (about 3 s of a page's first
-        # render here): it loads when asked for.
-        show_3d = w.Button(description="Show in 3D", icon="cube", layout=w.Layout(width="140px"))
-        show_3d.add_class("impulator-compound-3d-show")
-        view_box = w.VBox([show_3d], layout=w.Layout(width="100%", max_width="900px"))
-        view_box.add_class("impulator-compound-3d")
-
-        def draw_3d() -> None:
-            view_box.children = [structure_3d_view(c.parent_smiles)]
-
-        show_3d.on_click(guarded(draw_3d, self.message, "drawing the 3D structure"))
-        self.show_3d = show_3d
+        # The 3D viewer has a page of its own: its scripts are the heaviest of any page.
+        view_3d = w.HTML(structure_link(c.id))
+        view_3d.add_class("impulator-compound-3d")
         self.body.children = [
             top,
             self._exports(c.id),
@@ -319,7 +310,7 @@ class CompoundPage:
             self._section("Outliers", outliers, name="outliers"),
             self._section("Interference flags", flags, name="flags"),
             self._section("PDB evidence", pdb, name="pdb"),
-            self._section("3D structure (RDKit ETKDG conformer)", view_box, name="view3d"),
+            self._section("3D structure (RDKit ETKDG conformer)", view_3d, name="view3d"),
             self._section("Drug-likeness", drug, name="druglikeness"),
         ]
 

@@ -8,8 +8,11 @@ label cannot hold a picture).
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +23,11 @@ from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import run_guarded
 
-__all__ = ["COLOUR_BY", "PLANES", "PlanesPanel", "plane_figure", "point_html"]
+__all__ = ["COLOUR_BY", "PLANES", "PlanesPanel", "figure_widget", "plane_figure", "point_html"]
+
+#: Set by the server (``impulator.hub._page_assets``) when it serves plotly's widget bundle: its
+#: address relative to Voila's (``.../voila/``).
+PLOTLY_WIDGET_ENV = "IMPULATOR_PLOTLY_WIDGET"
 
 
 #: The two planes: (x column, y column, title).
@@ -52,6 +59,34 @@ def _go() -> Any:
     import plotly.graph_objects as go  # type: ignore[import-untyped]
 
     return go
+
+
+def figure_widget(**figure: Any) -> Any:
+    """plotly's ``FigureWidget(**figure)``; on a Voila page whose server serves plotly's
+    widget bundle (``IMPULATOR_PLOTLY_WIDGET``), one whose browser code imports that file
+    instead of carrying its 5 MB itself (sent and compiled once per figure otherwise).
+
+    Example:
+        >>> figure_widget(layout={"title": {"text": "SEI-BEI"}}).layout.title.text
+        'SEI-BEI'
+    """
+    bundle = os.environ.get(PLOTLY_WIDGET_ENV)
+    on_page = "VOILA_REQUEST_URL" in os.environ  # JupyterLab's pages have no Voila address
+    widget_class = _served_figure_widget(bundle) if bundle and on_page else _go().FigureWidget
+    return widget_class(**figure)
+
+
+@functools.cache
+def _served_figure_widget(bundle: str) -> type:
+    """A FigureWidget class whose browser module imports plotly's from ``bundle``, relative
+    to Voila's address on the page (``data-base-url`` of Voila's page: the right host and
+    scheme behind any proxy)."""
+    module = (
+        "const base = document.body.dataset.baseUrl || '/voila/';\n"
+        f"const bundle = new URL(base + {json.dumps(bundle)}, window.location.href).href;\n"
+        "export default (await import(bundle)).default;\n"
+    )
+    return type("ServedFigureWidget", (_go().FigureWidget,), {"_esm": module})
 
 
 def _text(value: Any) -> str:
@@ -277,7 +312,6 @@ class PlanesPanel:
         on_select: Callable[[int], None] | None = None,
     ) -> None:
         w = theme.widgets()
-        go = _go()
         self.rows = rows.reset_index(drop=True)
         self.query_inchikey = query_inchikey
         self.on_select = on_select
@@ -297,7 +331,7 @@ class PlanesPanel:
         # The traces go in with the figure: its browser side only starts listening for
         # changes once plotly's bundle has loaded, and a change sent before that is lost.
         self.figures = [
-            go.FigureWidget(
+            figure_widget(
                 data=_traces(self.rows, x, y, "score", query_inchikey, legend=i == 0),
                 layout=_layout(self.rows, x, y, title, width=410, height=400),
             )

@@ -22,6 +22,7 @@ __all__ = [
     "drug_likeness_html",
     "embed_3d",
     "structure_3d_view",
+    "structure_link",
 ]
 
 _log = logging.getLogger(__name__)
@@ -39,6 +40,19 @@ FLAG_COLOURS: dict[str, tuple[float, float, float]] = {
 
 
 # -- 3D ----------------------------------------------------------------------------------------
+
+
+def structure_link(compound_id: int) -> str:
+    """The HTML link of the 3D page of ``compound_id`` (a new tab; the Compound page stays).
+
+    Example:
+        >>> 'href="Structure.ipynb?id=12"' in structure_link(12)
+        True
+    """
+    return (
+        f'<a class="impulator-compound-3d-link" href="Structure.ipynb?id={compound_id}" '
+        'target="_blank" rel="noopener">Show in 3D</a>'
+    )
 
 
 def structure_3d_view(smiles: str | None, *, height: int = 320) -> Any:

@@ -41,7 +41,7 @@ def warm_up_pages(url: str | None = None) -> list[str]:
         >>> import os, tempfile
         >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
         >>> warm_up_pages(url)
-        ['Home', 'Analyze', 'Batch', 'Jobs', 'Explorer', 'Analytics', 'Compound']
+        ['Home', 'Analyze', 'Batch', 'Jobs', 'Explorer', 'Analytics', 'Compound', 'Structure']
     """
     from impulator import ui
 
@@ -53,6 +53,7 @@ def warm_up_pages(url: str | None = None) -> list[str]:
         ("Explorer", lambda: ui.show_explorer(url)),
         ("Analytics", lambda: ui.show_analytics(url)),
         ("Compound", lambda: ui.show_compound(_newest_compound(url), url)),
+        ("Structure", lambda: ui.show_structure(_newest_compound(url), url)),
     ]
     built = []
     with _pagekit.rehearsal():
