@@ -2,9 +2,12 @@
 
 Starts a throw-away PostgreSQL cluster (``tests/postgres.py``), a chemist with a few stored
 compounds and a finished batch, and standalone Voila over ``dashboards/`` with the chemist's
-own login (as a user's server does), twice: without warm kernels (today's path, every page
-starts a kernel and imports the science stack) and with ``impulator.hub.WarmKernelManager``
-(after the first page, a page takes a kernel started and imported in advance). Each page is
+own login (as a user's server does), twice: today's path (every page starts a kernel and
+imports the science stack, loads every installed browser extension, and each plotly figure
+carries plotly's code) and impulator's (``impulator.hub.WarmKernelManager``: after the first
+page, a page takes a kernel that has built every page once; each page loads only the
+extensions it draws with; plotly's widget code is a file the browser caches). Both use
+impulator's page template and compiled-template cache. Each page is
 opened R times in a new tab of one browser profile (Voila's scripts cached, as a chemist's
 browser has them); the time is from ``goto`` to the page's frame (``.impulator-page``) being
 drawn with its content. On the warm server each opening waits for the pool to have refilled,
@@ -65,6 +68,7 @@ PAGES = {
     "Jobs": ("", ".impulator-page"),
     "Explorer": ("", ".impulator-page"),
     "Compound": ("id=1", ".impulator-page"),
+    "Structure": ("id=1", ".impulator-page"),
     "Analytics": ("", ".impulator-page"),
 }
 #: The pages' warm kernels and trimmed extensions (impulator's ``etc/jupyter/voila.*``), and
@@ -208,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
             IMPULATOR_OFFLINE="1",
             IMPULATOR_DATABASE_URL=chemist,
         )
+        # Today's path: each of plotly's figures carries plotly's code (none served as a file).
+        cold_env = {**env, "IMPULATOR_PLOTLY_WIDGET": ""}
         results: dict[str, dict[str, float]] = {}
         warm_log = folder / "warm.log"
         with (
-            voila(ROOT / "dashboards", env, folder / "voila.log", *COLD) as base,
+            voila(ROOT / "dashboards", cold_env, folder / "voila.log", *COLD) as base,
             voila(ROOT / "dashboards", env, warm_log, *WARM) as warm_base,
             voila(bare, env, folder / "bare.log", *COLD) as bare_base,
             sync_playwright() as p,

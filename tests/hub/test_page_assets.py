@@ -31,6 +31,8 @@ def test_voila_serves_plotlys_bundle_and_tells_the_kernels(monkeypatch: pytest.M
 
     assert os.environ[PLOTLY_WIDGET_ENV] == address
     assert _planes.PLOTLY_WIDGET_ENV == PLOTLY_WIDGET_ENV  # the name the pages read
+    monkeypatch.setenv(PLOTLY_WIDGET_ENV, "")  # off
+    assert serve_plotly_widget(Config()) is None and os.environ[PLOTLY_WIDGET_ENV] == ""
 
 
 def test_figures_import_the_served_bundle_only_on_voila_pages(

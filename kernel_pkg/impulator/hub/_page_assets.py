@@ -26,12 +26,16 @@ PLOTLY_WIDGET_ENV = "IMPULATOR_PLOTLY_WIDGET"
 
 def serve_plotly_widget(c: Any) -> str | None:
     """Serve plotly's widget bundle to Voila's pages and tell their kernels its address
-    (relative to Voila's), which is returned; None (and nothing changed) without plotly.
+    (relative to Voila's), which is returned; None (and nothing changed) without plotly, or
+    when the server's environment sets ``IMPULATOR_PLOTLY_WIDGET`` empty (off: each figure
+    carries plotly's code, as plotly does by itself).
 
     ``c`` is Voila's configuration: the bundle's folder joins
     ``VoilaConfiguration.extra_labextensions_path`` (Voila serves those folders' files at
     ``voila/labextensions/``; a folder without a ``package.json`` adds no extension).
     """
+    if os.environ.get(PLOTLY_WIDGET_ENV) == "":
+        return None
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
         return None
