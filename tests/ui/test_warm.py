@@ -4,6 +4,7 @@ afterwards is the same as one built without it."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ def test_every_page_is_built_and_nothing_is_left_behind(
         "Compound",
         "Structure",
     ]
+    assert gc.get_freeze_count() > 0  # the stack set aside from the collector
+    gc.unfreeze()  # (a warm kernel keeps it so; the test process gives it back)
     assert set(ipywidgets.widgets.widget._instances) <= open_before  # every widget closed
     assert sent == [] and comm.create_comm is kernel_comm  # none sent out of the kernel
     assert not [t for t in threading.enumerate() if t.name == "impulator-poll"]
@@ -56,6 +59,7 @@ def test_every_page_is_built_and_nothing_is_left_behind(
 
 def test_an_unreachable_database_skips_the_pages_that_need_it() -> None:
     built = warm_up_pages("postgresql+psycopg://nobody@127.0.0.1:9/none")
+    gc.unfreeze()
     assert "Compound" not in built  # it needs the newest compound; the others say why
 
 

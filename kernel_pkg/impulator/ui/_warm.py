@@ -44,6 +44,10 @@ def warm_up_pages(url: str | None = None) -> list[str]:
         >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "doc.sqlite")
         >>> warm_up_pages(url)
         ['Home', 'Analyze', 'Batch', 'Jobs', 'Explorer', 'Analytics', 'Compound', 'Structure']
+        >>> import gc
+        >>> gc.get_freeze_count() > 0
+        True
+        >>> gc.unfreeze()  # a warm kernel keeps them frozen; this example gives them back
     """
     from impulator import ui
 
