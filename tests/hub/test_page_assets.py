@@ -17,8 +17,15 @@ from impulator.ui import _planes
 ETC = Path(__file__).resolve().parents[2] / "etc" / "jupyter"
 
 
+def unset_plotly_widget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``IMPULATOR_PLOTLY_WIDGET`` now, and none after the test (what the code under test
+    sets is undone too: ``delenv`` alone records nothing when the name is absent)."""
+    monkeypatch.setenv(PLOTLY_WIDGET_ENV, "")
+    monkeypatch.delenv(PLOTLY_WIDGET_ENV)
+
+
 def test_voila_serves_plotlys_bundle_and_tells_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(PLOTLY_WIDGET_ENV, raising=False)
+    unset_plotly_widget(monkeypatch)
     c = Config()
     address = serve_plotly_widget(c)
     assert address == f"labextensions/widgetbundle.js?v={plotly.__version__}"
@@ -52,7 +59,7 @@ def test_figures_import_the_served_bundle_only_on_voila_pages(
 
 
 def test_impulators_voila_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(PLOTLY_WIDGET_ENV, raising=False)
+    unset_plotly_widget(monkeypatch)
     config = PyFileConfigLoader("voila.py", path=str(ETC)).load_config()
     assert config.VoilaConfiguration.page_config_hook is trim_page_extensions
     assert config.VoilaConfiguration.extra_labextensions_path  # plotly's bundle served

@@ -111,6 +111,25 @@ def test_the_page_shows_figures_tiles_and_targets(url: str, demo: dict[str, Repo
     one(widget, "impulator-nav-bar")
 
 
+def test_on_a_voila_page_with_plotlys_code_served_the_figures_are_widgets(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1/voila/render/Analytics.ipynb")
+    monkeypatch.setenv("IMPULATOR_PLOTLY_WIDGET", "labextensions/widgetbundle.js?v=1")
+    page = AnalyticsPage(url)
+    first = dict(page.widgets)
+    assert list(first) == ["scores", "classes", "flags", "trends"]
+    for name, widget in first.items():
+        (shown,) = page.outputs[name].outputs
+        view = shown["data"]["application/vnd.jupyter.widget-view+json"]
+        assert view["model_id"] == widget.model_id
+        assert "widgetbundle.js" in widget._esm  # imports the served file
+    assert first["classes"].layout.annotations[0].text == "Nothing to show yet"
+    page.refresh()
+    assert all(page.widgets[n] is not first[n] for n in first)  # new figures, old ones closed
+    assert all(widget.comm is None for widget in first.values())
+
+
 def test_an_unreachable_database_is_a_sentence() -> None:
     page = AnalyticsPage("postgresql+psycopg://nobody@127.0.0.1:1/impulator")
     assert "The results database is unavailable" in page.error.value

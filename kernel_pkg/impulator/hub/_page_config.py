@@ -10,13 +10,16 @@ drops the heavy extensions a page does not use. Other notebooks keep all of them
 
 from __future__ import annotations
 
+import os
 from pathlib import PurePosixPath
 from typing import Any
 
+from impulator.hub._page_assets import PLOTLY_WIDGET_ENV
+
 #: Heavy browser extensions -> the dashboards that draw with them.
 HEAVY_EXTENSIONS: dict[str, frozenset[str]] = {
-    # Analytics' figures are plotly outputs; Compound's planes are FigureWidgets (anywidget,
-    # with plotly's widget code of their own).
+    # Analytics' figures are plotly outputs unless plotly's widget code is served (then
+    # FigureWidgets, as Compound's planes: anywidget, with plotly's widget code of their own).
     "jupyterlab-plotly": frozenset({"Analytics.ipynb"}),
     "nglview-js-widgets": frozenset({"Structure.ipynb"}),
     "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
@@ -53,8 +56,13 @@ def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any)
     if path.name not in DASHBOARDS or path.parent.name not in ("", "dashboards"):
         return page_config
 
+    served = bool(os.environ.get(PLOTLY_WIDGET_ENV))
+
     def needed(extension: dict[str, Any]) -> bool:
-        pages = HEAVY_EXTENSIONS.get(extension.get("name", ""))
+        name = extension.get("name", "")
+        if name == "jupyterlab-plotly" and served:
+            return False  # plotly's widget code is served: Analytics draws FigureWidgets too
+        pages = HEAVY_EXTENSIONS.get(name)
         return pages is None or path.name in pages  # a light extension: every page keeps it
 
     kept = [e for e in page_config.get("federated_extensions", []) if needed(e)]

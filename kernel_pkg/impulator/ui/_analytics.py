@@ -3,9 +3,11 @@
 The numbers come from the database as the calling user sees it (row-level security on
 PostgreSQL): :func:`impulator.store.analytics` for counts, scores, classes and trends, and
 two aggregates of this module for what it does not give (per-target summaries and flag
-prevalence). Figures are plotly figures shown as ``application/vnd.plotly.v1+json`` outputs,
-drawn by the local jupyterlab-plotly renderer (plotly.js ships with it: nothing loads from a
-CDN, and the page does not send plotly.js through the kernel once per figure).
+prevalence). On a Voila page whose server serves plotly's widget bundle the figures are
+``FigureWidget`` s that import it (the page draws before plotly.js has loaded, the figures
+follow); elsewhere (JupyterLab) they are ``application/vnd.plotly.v1+json`` outputs, drawn by
+the local jupyterlab-plotly renderer. Either way nothing loads from a CDN and plotly.js is not
+sent through the kernel once per figure.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from impulator.store import (
 )
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import guarded, run_guarded, title
+from impulator.ui._planes import figure_widget, served_plotly_widget
 
 __all__ = [
     "FIGURES",
@@ -48,6 +51,8 @@ __all__ = [
 FIGURES: tuple[str, ...] = ("scores", "classes", "flags", "trends")
 #: The output type that the jupyterlab-plotly renderer draws.
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: The output type of a widget shown in an Output widget.
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,7 +198,8 @@ _TARGET_TABLE: list[theme.Column] = [
 
 class AnalyticsPage:
     """The widgets of the Analytics page (``widget`` is the page); ``figures`` maps a name
-    of :func:`analytics_figures` to the ``go.Figure`` shown, ``outputs`` to its widget."""
+    of :func:`analytics_figures` to the ``go.Figure`` shown, ``outputs`` to the Output widget
+    it is shown in, and ``widgets`` to its FigureWidget on a page that draws with them."""
 
     def __init__(self, url: str | None = None) -> None:
         w = theme.widgets()
@@ -201,6 +207,7 @@ class AnalyticsPage:
         self.summary: AnalyticsSummary | None = None
         self.figures: dict[str, Any] = {}
         self.outputs: dict[str, Any] = {}
+        self.widgets: dict[str, Any] = {}  # the FigureWidgets shown, when plotly's is served
         for name in FIGURES:
             output = w.Output()
             output.add_class("impulator-analytics-figure")
@@ -278,13 +285,27 @@ class AnalyticsPage:
             ),
         ]
         self.figures = analytics_figures(s)
+        served = served_plotly_widget() is not None
         for name, figure in self.figures.items():
+            data = json.loads(figure.to_json())
+            if served:
+                # A new widget per refresh: traces sent before its browser side listens
+                # would be lost (see impulator.ui._planes).
+                old = self.widgets.pop(name, None)
+                self.widgets[name] = figure_widget(**data)
+                if old is not None:
+                    old.close()
+                data = {
+                    WIDGET_VIEW_MIME: {
+                        "model_id": self.widgets[name].model_id,
+                        "version_major": 2,
+                        "version_minor": 0,
+                    }
+                }
+            else:
+                data = {PLOTLY_MIME: data}
             self.outputs[name].outputs = (
-                {
-                    "output_type": "display_data",
-                    "data": {PLOTLY_MIME: json.loads(figure.to_json())},
-                    "metadata": {},
-                },
+                {"output_type": "display_data", "data": data, "metadata": {}},
             )
         self.targets.value = theme.html_table(
             s.targets, _TARGET_TABLE, empty="No scored rows yet: analyse compounds first."

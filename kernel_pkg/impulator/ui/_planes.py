@@ -23,7 +23,15 @@ from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import run_guarded
 
-__all__ = ["COLOUR_BY", "PLANES", "PlanesPanel", "figure_widget", "plane_figure", "point_html"]
+__all__ = [
+    "COLOUR_BY",
+    "PLANES",
+    "PlanesPanel",
+    "figure_widget",
+    "plane_figure",
+    "point_html",
+    "served_plotly_widget",
+]
 
 #: Set by the server (``impulator.hub._page_assets``) when it serves plotly's widget bundle: its
 #: address relative to Voila's (``.../voila/``).
@@ -70,10 +78,17 @@ def figure_widget(**figure: Any) -> Any:
         >>> figure_widget(layout={"title": {"text": "SEI-BEI"}}).layout.title.text
         'SEI-BEI'
     """
-    bundle = os.environ.get(PLOTLY_WIDGET_ENV)
-    on_page = "VOILA_REQUEST_URL" in os.environ  # JupyterLab's pages have no Voila address
-    widget_class = _served_figure_widget(bundle) if bundle and on_page else _go().FigureWidget
+    bundle = served_plotly_widget()
+    widget_class = _served_figure_widget(bundle) if bundle else _go().FigureWidget
     return widget_class(**figure)
+
+
+def served_plotly_widget() -> str | None:
+    """Where this Voila page finds plotly's widget bundle (relative to Voila's address), or
+    None: not on a Voila page (JupyterLab's have no Voila address), or not served."""
+    if "VOILA_REQUEST_URL" not in os.environ:
+        return None
+    return os.environ.get(PLOTLY_WIDGET_ENV) or None
 
 
 @functools.cache
