@@ -79,6 +79,9 @@ COLD = (
     "--WarmKernelManager.page_client=False",
     "--VoilaConfiguration.page_config_hook=None",
 )
+#: Seconds between closing a page and opening the next, as a chemist reads a page: the last
+#: page's kernel has been shut down by then, on both servers.
+READING = 2.0
 WARM_READY = re.compile(r"Warm kernel \S+ ready for Voila pages \((\d+) MB in the pool\)")
 BASELINE = {
     "cells": [
@@ -163,9 +166,11 @@ def wait_for_warm_kernels(log: Path, count: int, timeout: float = 120) -> float:
 
 
 def render_seconds(context: object, url: str, selector: str, repeats: int) -> list[float]:
-    """Seconds from opening ``url`` in a new tab of ``context`` to ``selector`` drawn."""
+    """Seconds from opening ``url`` in a new tab of ``context`` to ``selector`` drawn, each
+    opened ``READING`` seconds after the last was closed."""
     times = []
     for _ in range(repeats):
+        time.sleep(READING)
         page = context.new_page()  # type: ignore[attr-defined]
         started = time.monotonic()
         page.goto(url, timeout=180_000)

@@ -1,5 +1,6 @@
 """Warm kernels for the Voila pages: the page opened after the first starts in a kernel that
-has already imported RDKit, pandas, SQLAlchemy and ``impulator.ui``.
+has already imported RDKit, pandas, SQLAlchemy and ``impulator.ui`` and built every page once
+(``impulator.ui.warm_up_pages``).
 
 A Jupyter server (a user's server, or standalone Voila) starts a new kernel for every page
 a chemist opens, and each new kernel spends seconds importing the science stack before the
@@ -7,8 +8,10 @@ page's one cell runs. ``WarmKernelManager`` is the server's kernel manager with 
 once a Voila page has been opened, it keeps ``pool_size`` kernels started in the pages'
 folder with ``warm_code`` already run. Voila's next page takes one (the request's variables,
 ``QUERY_STRING`` and the others Voila passes, are set in it first) and the pool refills in
-the background. Kernels of notebooks and consoles are never pooled, pooled kernels are not
-listed among the user's running kernels and are never culled as idle.
+the background (``fill_delay`` after, once the page has drawn). Every Voila page's kernel,
+warm or not, gets ``PageKernelClient`` (ready without a fixed wait). Kernels of notebooks and
+consoles are never pooled, pooled kernels are not listed among the user's running kernels and
+are never culled as idle.
 
 Unlike Voila's own ``preheat_kernel`` (standalone Voila only, one pre-rendered page per
 notebook), the warm kernels are generic: one pool serves every page, and the page itself

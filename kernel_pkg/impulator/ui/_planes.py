@@ -99,6 +99,13 @@ def _served_figure_widget(bundle: str) -> type:
     module = (
         "const base = document.body.dataset.baseUrl || '/voila/';\n"
         f"const bundle = new URL(base + {json.dumps(bundle)}, window.location.href).href;\n"
+        # The page first: plotly's code takes about a second to compile, during which the
+        # browser draws nothing, so it loads once the page's frame is there (at most 3 s).
+        "const asked = performance.now();\n"
+        "while (!document.querySelector('.impulator-page') && performance.now() - asked < 3000) {\n"
+        "  await new Promise((next) => setTimeout(next, 20));\n"
+        "}\n"
+        "await new Promise((next) => requestAnimationFrame(() => setTimeout(next, 0)));\n"
         "export default (await import(bundle)).default;\n"
     )
     return type("ServedFigureWidget", (_go().FigureWidget,), {"_esm": module})
