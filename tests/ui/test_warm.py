@@ -20,6 +20,11 @@ from impulator.ui import show_home, warm_up_pages
 from impulator.ui._pagekit import Poller, rehearsal
 
 
+def polling() -> set[threading.Thread]:
+    """The live updates (page pollers) running in this process."""
+    return {t for t in threading.enumerate() if t.name == "impulator-poll"}
+
+
 def test_every_page_is_built_and_nothing_is_left_behind(
     url: str, demo_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -36,6 +41,7 @@ def test_every_page_is_built_and_nothing_is_left_behind(
 
     monkeypatch.setattr(comm, "create_comm", kernel_comm)
     open_before = set(ipywidgets.widgets.widget._instances)
+    polling_before = polling()  # earlier tests' pages may still poll
     assert warm_up_pages(url) == [
         "Home",
         "Analyze",
@@ -50,7 +56,7 @@ def test_every_page_is_built_and_nothing_is_left_behind(
     gc.unfreeze()  # (a warm kernel keeps it so; the test process gives it back)
     assert set(ipywidgets.widgets.widget._instances) <= open_before  # every widget closed
     assert sent == [] and comm.create_comm is kernel_comm  # none sent out of the kernel
-    assert not [t for t in threading.enumerate() if t.name == "impulator-poll"]
+    assert polling() <= polling_before  # no live update started
     assert store.engine_for(url).pool.checkedout() == 0
     # The next page is built as usual: its widgets live and talk through the kernel's comms.
     page = show_home(url)
