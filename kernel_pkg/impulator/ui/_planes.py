@@ -100,9 +100,11 @@ def _served_figure_widget(bundle: str) -> type:
         "const base = document.body.dataset.baseUrl || '/voila/';\n"
         f"const bundle = new URL(base + {json.dumps(bundle)}, window.location.href).href;\n"
         # The page first: plotly's code takes about a second to compile, during which the
-        # browser draws nothing, so it loads once the page's frame is there (at most 3 s).
+        # browser draws nothing, so it loads once the page's frame is shown (Voila keeps the
+        # page hidden until its theme is in; at most 3 s).
+        "const shown = () => document.querySelector('.impulator-page')?.getClientRects().length;\n"
         "const asked = performance.now();\n"
-        "while (!document.querySelector('.impulator-page') && performance.now() - asked < 3000) {\n"
+        "while (!shown() && performance.now() - asked < 3000) {\n"
         "  await new Promise((next) => setTimeout(next, 20));\n"
         "}\n"
         "await new Promise((next) => requestAnimationFrame(() => setTimeout(next, 0)));\n"
