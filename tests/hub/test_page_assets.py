@@ -4,6 +4,7 @@ and the planes' figures that import it (``impulator.ui._planes.figure_widget``);
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import plotly
@@ -34,8 +35,6 @@ def test_voila_serves_plotlys_bundle_and_tells_the_kernels(monkeypatch: pytest.M
     assert not (Path(folder) / "package.json").exists()  # a folder of files, no extension
     assert serve_plotly_widget(c) == address  # again: the folder is not added twice
     assert c.VoilaConfiguration.extra_labextensions_path == [folder]
-    import os
-
     assert os.environ[PLOTLY_WIDGET_ENV] == address
     assert _planes.PLOTLY_WIDGET_ENV == PLOTLY_WIDGET_ENV  # the name the pages read
     monkeypatch.setenv(PLOTLY_WIDGET_ENV, "")  # off

@@ -11,6 +11,7 @@ given draws as fast as the second one.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections.abc import Callable
@@ -51,6 +52,8 @@ def warm_up_pages(url: str | None = None) -> list[str]:
     """
     from impulator import ui
 
+    # Read once for both pages that draw it (a failed read is tried again by the second).
+    newest = functools.cache(lambda: _newest_compound(url))
     pages: list[tuple[str, Callable[[], Any]]] = [
         ("Home", lambda: ui.show_home(url)),
         ("Analyze", lambda: ui.show_analyze(url)),
@@ -58,8 +61,8 @@ def warm_up_pages(url: str | None = None) -> list[str]:
         ("Jobs", lambda: ui.show_jobs(url)),
         ("Explorer", lambda: ui.show_explorer(url)),
         ("Analytics", lambda: ui.show_analytics(url)),
-        ("Compound", lambda: ui.show_compound(_newest_compound(url), url)),
-        ("Structure", lambda: ui.show_structure(_newest_compound(url), url)),
+        ("Compound", lambda: ui.show_compound(newest(), url)),
+        ("Structure", lambda: ui.show_structure(newest(), url)),
     ]
     built = []
     with _pagekit.rehearsal():
