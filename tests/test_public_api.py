@@ -47,6 +47,7 @@ EXPECTED = {
         "map_oidc_groups",
         "platform_role",
         "runner_service",
+        "serve_ngl_viewer",
         "serve_plotly_widget",
         "share_compiled_templates",
         "trim_page_extensions",

@@ -30,6 +30,12 @@ def test_show_in_3d_opens_the_structure_page(
     assert link.get_attribute("href") == f"Structure.ipynb?id={compound_id}"
     page = browser.open(dashboards.url("Structure", query=f"id={compound_id}"))
     page.wait(".impulator-compound-3d-viewer canvas", timeout=120)
+    # NGL's build, served as a file, is fetched once, after the page's frame is drawn.
+    served = page.page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('labextensions/ngl.js'))"
+    )
+    assert len(served) == 1, served
     assert "compound-page-test in 3D" in page.page.inner_text(".impulator-structure-title")
     page.screenshot("structure")
     page.assert_clean()

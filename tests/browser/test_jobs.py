@@ -48,9 +48,9 @@ def test_each_page_loads_only_the_browser_extensions_it_draws_with(
     analytics, structure = extensions("Analytics"), extensions("Structure")
     assert "@jupyter-widgets/jupyterlab-manager" in jobs & compound & analytics & structure
     assert not {"jupyterlab-plotly", "nglview-js-widgets", "anywidget"} & jobs
-    # Compound's planes are FigureWidgets (anywidget), Analytics' figures plotly outputs, and
-    # only the 3D page loads the 3D viewer.
+    # Compound's planes are FigureWidgets (anywidget); no page loads nglview's extension.
     assert "anywidget" in compound and not {"jupyterlab-plotly", "nglview-js-widgets"} & compound
     # Analytics draws FigureWidgets too where plotly's widget code is served, as here.
     assert "anywidget" in analytics and not {"jupyterlab-plotly", "nglview-js-widgets"} & analytics
-    assert "nglview-js-widgets" in structure and "jupyterlab-plotly" not in structure
+    # The 3D view imports the served NGL build once the page is drawn, as here.
+    assert "anywidget" in structure and not {"jupyterlab-plotly", "nglview-js-widgets"} & structure

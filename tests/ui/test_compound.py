@@ -124,6 +124,7 @@ def test_the_header_shows_ids_provenance_and_what_high_means(
     assert f'href="Structure.ipynb?id={cid}"' in link and "Show in 3D" in link
     structure = show_structure(cid, url)
     three_d = find(structure, "impulator-compound-3d-viewer")
+    # Outside Voila (JupyterLab) the 3D view is nglview's.
     assert len(three_d) == 1 and type(three_d[0]).__name__ == "NGLWidget"
     assert f'href="Compound.ipynb?id={cid}"' in one(structure, "impulator-structure-title").value
 

@@ -14,7 +14,7 @@ import typing as _typing
 
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
-from impulator.hub._page_assets import serve_plotly_widget
+from impulator.hub._page_assets import serve_ngl_viewer, serve_plotly_widget
 from impulator.hub._page_config import trim_page_extensions
 from impulator.hub._policy import (
     API_SERVICE,
@@ -70,6 +70,7 @@ __all__ = [
     "map_oidc_groups",
     "platform_role",
     "runner_service",
+    "serve_ngl_viewer",
     "serve_plotly_widget",
     "share_compiled_templates",
     "trim_page_extensions",

@@ -1,4 +1,4 @@
-"""plotly's widget code served to the pages as a file, not sent through the kernel per figure.
+"""Heavy browser code served to the pages as files the browser caches and loads after the page.
 
 plotly's ``FigureWidget`` carries its browser code (a 5 MB module) in the widget itself: each
 figure sends it from the kernel over the page's connection, and the browser compiles it again
@@ -8,6 +8,11 @@ serve plotly's installed bundle as a static file next to the JupyterLab extensio
 tells the pages' kernels where it is (``IMPULATOR_PLOTLY_WIDGET``); a page's figures then carry a
 few lines that import it by address (``impulator.ui._planes.figure_widget``): downloaded once,
 cached by the browser, compiled once per page.
+
+The NGL viewer (the Structure page's 3D view) is served the same way
+(:func:`serve_ngl_viewer`, ``IMPULATOR_NGL_VIEWER``): impulator ships NGL's self-contained
+browser build (``impulator/ui/static/ngl.js``), and the page imports it once its frame is
+drawn, instead of loading nglview's extension (4.5 MB) before drawing anything.
 """
 
 from __future__ import annotations
@@ -18,10 +23,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOTLY_WIDGET_ENV", "serve_plotly_widget"]
+__all__ = [
+    "NGL_VERSION",
+    "NGL_VIEWER_ENV",
+    "PLOTLY_WIDGET_ENV",
+    "serve_ngl_viewer",
+    "serve_plotly_widget",
+]
 
 #: Where a page finds plotly's widget bundle, relative to Voila's address (``.../voila/``).
 PLOTLY_WIDGET_ENV = "IMPULATOR_PLOTLY_WIDGET"
+#: Where a page finds NGL's browser build, relative to Voila's address.
+NGL_VIEWER_ENV = "IMPULATOR_NGL_VIEWER"
+#: The version of ``impulator/ui/static/ngl.js`` (its address carries it: no stale copy).
+NGL_VERSION = "2.5.0"
 
 
 def serve_plotly_widget(c: Any) -> str | None:
@@ -42,10 +57,31 @@ def serve_plotly_widget(c: Any) -> str | None:
     folder = Path(next(iter(spec.submodule_search_locations))) / "package_data"
     if not (folder / "widgetbundle.js").is_file():
         return None
+    # The version in the address: a browser keeps no stale bundle across upgrades.
+    version = importlib.metadata.version("plotly")
+    return _serve(c, folder, f"widgetbundle.js?v={version}", PLOTLY_WIDGET_ENV)
+
+
+def serve_ngl_viewer(c: Any) -> str | None:
+    """Serve impulator's copy of NGL's browser build to Voila's pages and tell their kernels
+    its address (relative to Voila's), which is returned; None (and nothing changed) when the
+    server's environment sets ``IMPULATOR_NGL_VIEWER`` empty (off: the Structure page draws
+    with nglview and its extension).
+
+    ``c`` is Voila's configuration, as for :func:`serve_plotly_widget`.
+    """
+    if os.environ.get(NGL_VIEWER_ENV) == "":
+        return None
+    folder = Path(__file__).resolve().parents[1] / "ui" / "static"
+    return _serve(c, folder, f"ngl.js?v={NGL_VERSION}", NGL_VIEWER_ENV)
+
+
+def _serve(c: Any, folder: Path, file: str, variable: str) -> str:
+    """Serve ``folder``'s files at ``voila/labextensions/`` and put the address of ``file``
+    (with its query) in the environment ``variable``, which the server's kernels inherit."""
     paths = list(c.VoilaConfiguration.get("extra_labextensions_path", []))
     if str(folder) not in paths:
         c.VoilaConfiguration.extra_labextensions_path = [*paths, str(folder)]
-    # The version in the address: a browser keeps no stale bundle across upgrades.
-    address = f"labextensions/widgetbundle.js?v={importlib.metadata.version('plotly')}"
-    os.environ[PLOTLY_WIDGET_ENV] = address  # the server's kernels inherit its environment
+    address = f"labextensions/{file}"
+    os.environ[variable] = address
     return address

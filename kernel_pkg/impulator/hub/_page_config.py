@@ -14,15 +14,17 @@ import os
 from pathlib import PurePosixPath
 from typing import Any
 
-from impulator.hub._page_assets import PLOTLY_WIDGET_ENV
+from impulator.hub._page_assets import NGL_VIEWER_ENV, PLOTLY_WIDGET_ENV
 
 #: Heavy browser extensions -> the dashboards that draw with them.
 HEAVY_EXTENSIONS: dict[str, frozenset[str]] = {
     # Analytics' figures are plotly outputs unless plotly's widget code is served (then
     # FigureWidgets, as Compound's planes: anywidget, with plotly's widget code of their own).
     "jupyterlab-plotly": frozenset({"Analytics.ipynb"}),
+    # Structure's 3D view is nglview's unless NGL's browser build is served (then an anywidget
+    # that imports it once the page is drawn).
     "nglview-js-widgets": frozenset({"Structure.ipynb"}),
-    "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb"}),
+    "anywidget": frozenset({"Compound.ipynb", "Analytics.ipynb", "Structure.ipynb"}),
 }
 
 #: impulator's dashboards (``dashboards/`` in a user's folder, or standalone Voila over it).
@@ -56,12 +58,17 @@ def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any)
     if path.name not in DASHBOARDS or path.parent.name not in ("", "dashboards"):
         return page_config
 
-    served = bool(os.environ.get(PLOTLY_WIDGET_ENV))
+    # A served file replaces the extension on every page: plotly's widget code (Analytics
+    # draws FigureWidgets too), NGL's viewer (Structure draws an anywidget).
+    served = {
+        "jupyterlab-plotly": bool(os.environ.get(PLOTLY_WIDGET_ENV)),
+        "nglview-js-widgets": bool(os.environ.get(NGL_VIEWER_ENV)),
+    }
 
     def needed(extension: dict[str, Any]) -> bool:
         name = extension.get("name", "")
-        if name == "jupyterlab-plotly" and served:
-            return False  # plotly's widget code is served: Analytics draws FigureWidgets too
+        if served.get(name):
+            return False
         pages = HEAVY_EXTENSIONS.get(name)
         return pages is None or path.name in pages  # a light extension: every page keeps it
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import math
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +20,7 @@ from impulator._errors import InvalidInput
 from impulator.chem import depict_svg
 from impulator.ui import _theme as theme
 from impulator.ui._pagekit import run_guarded
+from impulator.ui._served import PLOTLY_WIDGET_ENV, after_page_drawn, served_address
 
 __all__ = [
     "COLOUR_BY",
@@ -32,11 +31,6 @@ __all__ = [
     "point_html",
     "served_plotly_widget",
 ]
-
-#: Set by the server (``impulator.hub._page_assets``) when it serves plotly's widget bundle: its
-#: address relative to Voila's (``.../voila/``).
-PLOTLY_WIDGET_ENV = "IMPULATOR_PLOTLY_WIDGET"
-
 
 #: The two planes: (x column, y column, title).
 PLANES: tuple[tuple[str, str, str], ...] = (
@@ -86,30 +80,15 @@ def figure_widget(**figure: Any) -> Any:
 def served_plotly_widget() -> str | None:
     """Where this Voila page finds plotly's widget bundle (relative to Voila's address), or
     None: not on a Voila page (JupyterLab's have no Voila address), or not served."""
-    if "VOILA_REQUEST_URL" not in os.environ:
-        return None
-    return os.environ.get(PLOTLY_WIDGET_ENV) or None
+    return served_address(PLOTLY_WIDGET_ENV)
 
 
 @functools.cache
 def _served_figure_widget(bundle: str) -> type:
-    """A FigureWidget class whose browser module imports plotly's from ``bundle``, relative
-    to Voila's address on the page (``data-base-url`` of Voila's page: the right host and
-    scheme behind any proxy)."""
-    module = (
-        "const base = document.body.dataset.baseUrl || '/voila/';\n"
-        f"const bundle = new URL(base + {json.dumps(bundle)}, window.location.href).href;\n"
-        # The page first: plotly's code takes about a second to compile, during which the
-        # browser draws nothing, so it loads once the page's frame is shown (Voila keeps the
-        # page hidden until its theme is in; at most 3 s).
-        "const shown = () => document.querySelector('.impulator-page')?.getClientRects().length;\n"
-        "const asked = performance.now();\n"
-        "while (!shown() && performance.now() - asked < 3000) {\n"
-        "  await new Promise((next) => setTimeout(next, 20));\n"
-        "}\n"
-        "await new Promise((next) => requestAnimationFrame(() => setTimeout(next, 0)));\n"
-        "export default (await import(bundle)).default;\n"
-    )
+    """A FigureWidget class whose browser module imports plotly's from ``bundle`` once the
+    page is drawn (compiling plotly takes about a second, during which the browser draws
+    nothing)."""
+    module = after_page_drawn(bundle) + "export default (await import(source)).default;\n"
     return type("ServedFigureWidget", (_go().FigureWidget,), {"_esm": module})
 
 

@@ -1,12 +1,14 @@
 """Structures on the Compound page: 2D depictions as inline SVG, a 3D view, drug-likeness.
 
 Depictions are drawn by RDKit in the kernel and inlined, so nothing is fetched by the browser.
-The 3D view is nglview (its JavaScript is served by its own lab extension), over an RDKit
-ETKDG conformer; when either fails the page says why instead.
+The 3D view draws an RDKit ETKDG conformer with NGL: on a Voila page whose server serves NGL's
+browser build (``IMPULATOR_NGL_VIEWER``), an anywidget that imports it once the page is drawn;
+elsewhere (JupyterLab), nglview with its own extension. When any of it fails the page says why.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from typing import Any
 
 from impulator.chem import DrugLikenessRule, drug_likeness, embed_3d
 from impulator.ui import _theme as theme
+from impulator.ui._served import NGL_VIEWER_ENV, after_page_drawn, served_address
 
 __all__ = [
     "FLAG_COLOURS",
@@ -56,8 +59,8 @@ def structure_link(compound_id: int) -> str:
 
 
 def structure_3d_view(smiles: str | None, *, height: int = 320) -> Any:
-    """A widget showing ``smiles`` in 3D (nglview, ball and stick), or an HTML widget saying
-    why it cannot (no structure, no conformer, nglview missing).
+    """A widget showing ``smiles`` in 3D (NGL, ball and stick), or an HTML widget saying
+    why it cannot (no structure, no conformer, no viewer).
 
     Example:
         >>> type(structure_3d_view(None)).__name__
@@ -70,14 +73,21 @@ def structure_3d_view(smiles: str | None, *, height: int = 320) -> Any:
         mol = embed_3d(smiles)
     except ValueError as exc:
         return _fallback(f"No 3D view: {exc}.")
+    layout = w.Layout(width="100%", height=f"{height}px")
     try:
-        import nglview  # type: ignore[import-untyped]
+        served = served_address(NGL_VIEWER_ENV)
+        if served:
+            from rdkit import Chem
 
-        view = nglview.show_rdkit(mol)
-        view.clear_representations()
-        view.add_representation("ball+stick")
-        view.layout = w.Layout(width="100%", height=f"{height}px")
-    except Exception as exc:  # nglview is optional; any failure is a sentence, not a crash
+            view = _served_viewer(served)(molblock=Chem.MolToMolBlock(mol), layout=layout)
+        else:
+            import nglview  # type: ignore[import-untyped]
+
+            view = nglview.show_rdkit(mol)
+            view.clear_representations()
+            view.add_representation("ball+stick")
+            view.layout = layout
+    except Exception as exc:  # the viewer is optional; any failure is a sentence, not a crash
         _log.warning("the 3D viewer failed", exc_info=True)
         return _fallback(
             f"The 3D viewer is unavailable ({type(exc).__name__}: {exc}); "
@@ -85,6 +95,51 @@ def structure_3d_view(smiles: str | None, *, height: int = 320) -> Any:
         )
     view.add_class("impulator-compound-3d-viewer")
     return view
+
+
+#: Draws the model's ``molblock`` with NGL (``globalThis.NGL``), ball and stick, and follows the
+#: element's size; the returned function frees the viewer when the view goes.
+_NGL_RENDER = """
+const NGL = globalThis.NGL;
+export default {
+  async render({ model, el }) {
+    const stage = new NGL.Stage(el, { backgroundColor: "white" });
+    const molecule = new Blob([model.get("molblock")], { type: "text/plain" });
+    const shown = await stage.loadFile(molecule, { ext: "sdf", defaultRepresentation: false });
+    shown.addRepresentation("ball+stick");
+    shown.autoView();
+    const resized = new ResizeObserver(() => stage.handleResize());
+    resized.observe(el);
+    return () => {
+      resized.disconnect();
+      stage.dispose();
+    };
+  },
+};
+"""
+
+
+@functools.cache
+def _served_viewer(address: str) -> type:
+    """An anywidget class drawing a molfile (``molblock``) with the NGL build served at
+    ``address``, imported once the page is drawn. NGL's build is a UMD script: it is run with
+    no module system in scope, so it defines ``globalThis.NGL`` whatever the page loaded."""
+    import anywidget
+    import traitlets
+
+    module = (
+        after_page_drawn(address)
+        + "if (!globalThis.NGL) {\n"
+        + "  const code = await (await fetch(source)).text();\n"
+        + '  new Function("define", "module", "exports", code).call(globalThis);\n'
+        + "}\n"
+        + _NGL_RENDER
+    )
+    return type(
+        "MoleculeViewer",
+        (anywidget.AnyWidget,),
+        {"_esm": module, "molblock": traitlets.Unicode("").tag(sync=True)},
+    )
 
 
 def _fallback(text: str) -> Any:
