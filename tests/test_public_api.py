@@ -49,6 +49,7 @@ EXPECTED = {
         "runner_service",
         "serve_ngl_viewer",
         "serve_plotly_widget",
+        "set_page_xsrf_cookie",
         "share_compiled_templates",
         "trim_page_extensions",
         "user_database_url",

@@ -54,3 +54,27 @@ def test_each_page_loads_only_the_browser_extensions_it_draws_with(
     assert "anywidget" in analytics and not {"jupyterlab-plotly", "nglview-js-widgets"} & analytics
     # The 3D view imports the served NGL build once the page is drawn, as here.
     assert "anywidget" in structure and not {"jupyterlab-plotly", "nglview-js-widgets"} & structure
+
+
+def test_a_closed_page_shuts_its_kernel_down(
+    dashboards: Dashboards, browser: BrowserSession
+) -> None:
+    # A context of its own, as a browser window: a page that owns its context takes the
+    # context down with it, and Voila's closing message with them.
+    context = browser.browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(dashboards.url("Home"), timeout=180_000)
+        page.wait_for_selector(".impulator-page", timeout=120_000)
+        kernel = page.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+        page.close(run_before_unload=True)  # as a tab is closed: Voila's page says so
+        log = dashboards.folder / "voila-chemist.log"
+        deadline = time.monotonic() + 60
+        while f"Kernel shutdown: {kernel}" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.2)
+        assert "'_xsrf' argument missing" not in log.read_text(errors="replace")
+    finally:
+        context.close()

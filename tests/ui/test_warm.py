@@ -5,6 +5,7 @@ afterwards is the same as one built without it."""
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import pytest
 from impulator import jobs, store
 from impulator.pipeline import analyze
 from impulator.sources import ChemblDatabase
-from impulator.ui import show_home, warm_up_pages
+from impulator.ui import _planes, _structure_view, show_home, warm_up_pages
 from impulator.ui._pagekit import Poller, rehearsal
+from impulator.ui._served import NGL_VIEWER_ENV, PLOTLY_WIDGET_ENV
 
 
 def polling() -> set[threading.Thread]:
@@ -40,6 +42,12 @@ def test_every_page_is_built_and_nothing_is_left_behind(
         return comm.DummyComm(*args, **kwargs)
 
     monkeypatch.setattr(comm, "create_comm", kernel_comm)
+    # A warm kernel inherits the served files' addresses; its page's address comes later.
+    monkeypatch.setenv(PLOTLY_WIDGET_ENV, "labextensions/widgetbundle.js?v=1")
+    monkeypatch.setenv(NGL_VIEWER_ENV, "labextensions/ngl.js?v=1")
+    monkeypatch.delenv("VOILA_REQUEST_URL", raising=False)
+    _planes._served_figure_widget.cache_clear()
+    _structure_view._served_viewer.cache_clear()
     open_before = set(ipywidgets.widgets.widget._instances)
     polling_before = polling()  # earlier tests' pages may still poll
     assert warm_up_pages(url) == [
@@ -52,6 +60,10 @@ def test_every_page_is_built_and_nothing_is_left_behind(
         "Compound",
         "Structure",
     ]
+    # Built as on a Voila page: the plots' and the 3D view's served code was rehearsed.
+    assert _planes._served_figure_widget.cache_info().currsize == 1
+    assert _structure_view._served_viewer.cache_info().currsize == 1
+    assert "VOILA_REQUEST_URL" not in os.environ  # the page's own address is set later
     assert gc.get_freeze_count() > 0  # the stack set aside from the collector
     gc.unfreeze()  # (a warm kernel keeps it so; the test process gives it back)
     assert set(ipywidgets.widgets.widget._instances) <= open_before  # every widget closed

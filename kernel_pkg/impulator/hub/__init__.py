@@ -15,7 +15,7 @@ import typing as _typing
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
 from impulator.hub._page_assets import serve_ngl_viewer, serve_plotly_widget
-from impulator.hub._page_config import trim_page_extensions
+from impulator.hub._page_config import set_page_xsrf_cookie, trim_page_extensions
 from impulator.hub._policy import (
     API_SERVICE,
     CUSTOM_SCOPES,
@@ -72,6 +72,7 @@ __all__ = [
     "runner_service",
     "serve_ngl_viewer",
     "serve_plotly_widget",
+    "set_page_xsrf_cookie",
     "share_compiled_templates",
     "trim_page_extensions",
     "user_database_url",

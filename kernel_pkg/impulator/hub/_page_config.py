@@ -6,6 +6,11 @@ although only the Compound and Analytics pages plot and only the Structure page 
 shows a molecule in 3D.
 ``trim_page_extensions`` is Voila's ``page_config_hook``: for impulator's own dashboards it
 drops the heavy extensions a page does not use. Other notebooks keep all of them.
+
+``set_page_xsrf_cookie`` is Voila's ``prelaunch_hook``: it gives every page the cookie that
+Voila's own "the tab was closed, shut my kernel down" message needs (voila-dashboards/voila
+issue 1458): without it the server refuses that message, and each closed page leaves its
+kernel running (about 300 MB here) until the server stops.
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ DASHBOARDS = frozenset(
         "Analytics.ipynb",
     }
 )
+
+
+def set_page_xsrf_cookie(handler: Any, notebook: Any = None, cwd: str = "") -> None:
+    """Voila's ``prelaunch_hook``: set the page's ``_xsrf`` cookie (Tornado sets it when a
+    request first reads its token). Voila renders its pages without reading it, yet the page
+    sends it back when closed, to shut its kernel down; without the cookie that request fails
+    ("'_xsrf' argument missing from POST"). Returns None: the notebook is unchanged.
+
+    Example:
+        >>> class Page:
+        ...     xsrf_token = b"2|token"
+        >>> set_page_xsrf_cookie(Page()) is None
+        True
+    """
+    handler.xsrf_token  # noqa: B018 - reading it sets the cookie
 
 
 def trim_page_extensions(page_config: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:

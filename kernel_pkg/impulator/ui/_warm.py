@@ -11,10 +11,12 @@ given draws as fast as the second one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from impulator import store
@@ -65,7 +67,7 @@ def warm_up_pages(url: str | None = None) -> list[str]:
         ("Structure", lambda: ui.show_structure(newest(), url)),
     ]
     built = []
-    with _pagekit.rehearsal():
+    with _pagekit.rehearsal(), _as_on_a_voila_page():
         for name, build in pages:
             if _pagekit.run_guarded(build, None, f"warming the {name} page") is not None:
                 built.append(name)
@@ -77,6 +79,21 @@ def warm_up_pages(url: str | None = None) -> list[str]:
     gc.collect()
     gc.freeze()
     return built
+
+
+@contextlib.contextmanager
+def _as_on_a_voila_page() -> Iterator[None]:
+    """Pages are built as on a Voila page, which sets its address in the kernel's environment
+    when it takes the kernel: plots and the 3D view import their served code (and nglview,
+    which a page does not use then, is not imported)."""
+    if "VOILA_REQUEST_URL" in os.environ:
+        yield
+        return
+    os.environ["VOILA_REQUEST_URL"] = ""
+    try:
+        yield
+    finally:
+        os.environ.pop("VOILA_REQUEST_URL", None)
 
 
 def _newest_compound(url: str | None) -> int | None:
