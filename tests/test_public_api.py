@@ -37,6 +37,7 @@ EXPECTED = {
         "VOILA_HOME",
         "WarmKernelManager",
         "base_environment",
+        "cache_extension_files",
         "configure",
         "configure_oidc",
         "external_gateway_service",

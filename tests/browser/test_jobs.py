@@ -38,11 +38,15 @@ def test_a_viewer_sees_no_cancel_or_retry(dashboards: Dashboards, browser: Brows
 def test_each_page_loads_only_the_browser_extensions_it_draws_with(
     dashboards: Dashboards,
 ) -> None:
+    loaded: dict[str, str] = {}  # extension -> its first file, as the page loads it
+
     def extensions(page: str) -> set[str]:
         html = httpx.get(dashboards.url(page), timeout=180).text
         config = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', html, re.S)
         assert config is not None, html[:500]
-        return {e["name"] for e in json.loads(config.group(1))["federated_extensions"]}
+        listed = json.loads(config.group(1))["federated_extensions"]
+        loaded.update({e["name"]: e["load"] for e in listed})
+        return {e["name"] for e in listed}
 
     jobs, compound = extensions("Jobs"), extensions("Compound")
     analytics, structure = extensions("Analytics"), extensions("Structure")
@@ -54,6 +58,11 @@ def test_each_page_loads_only_the_browser_extensions_it_draws_with(
     assert "anywidget" in analytics and not {"jupyterlab-plotly", "nglview-js-widgets"} & analytics
     # The 3D view imports the served NGL build once the page is drawn, as here.
     assert "anywidget" in structure and not {"jupyterlab-plotly", "nglview-js-widgets"} & structure
+    # Their files are named by their content: browsers keep them without asking again.
+    base = dashboards.url("Jobs").split("/voila/")[0]
+    for name, load in loaded.items():
+        reply = httpx.get(f"{base}/voila/labextensions/{name}/{load}", timeout=30)
+        assert reply.status_code == 200 and "immutable" in reply.headers["cache-control"], name
 
 
 def test_a_closed_page_shuts_its_kernel_down(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import plotly
 import pytest
 from traitlets.config import Config, PyFileConfigLoader
 
+from impulator import hub
 from impulator.hub import (
+    cache_extension_files,
     serve_ngl_viewer,
     serve_plotly_widget,
     share_compiled_templates,
@@ -75,6 +78,8 @@ def test_impulators_voila_configuration(monkeypatch: pytest.MonkeyPatch) -> None
     assert (Path(plotly_folder) / "widgetbundle.js").is_file()
     assert (Path(ngl_folder) / "ngl.js").is_file()
     assert os.environ[NGL_VIEWER_ENV] == f"labextensions/ngl.js?v={NGL_VERSION}"
+    # Browsers keep the extensions' files: standalone Voila's Tornado settings.
+    assert config.Voila.tornado_settings["static_immutable_cache"] == ["/voila/labextensions/"]
     share_compiled_templates()  # what voila.py ran: installed once, idempotent
 
 
@@ -136,3 +141,12 @@ def test_the_3d_view_imports_the_served_ngl_only_on_voila_pages(
     assert type(structure_3d_view(None)).__name__ == "HTML"  # nothing to draw: a sentence
     monkeypatch.delenv(NGL_VIEWER_ENV)
     assert type(structure_3d_view("CCO")).__name__ == "NGLWidget"
+
+
+def test_a_users_server_lets_browsers_keep_the_extensions_files() -> None:
+    server = SimpleNamespace(web_app=SimpleNamespace(settings={}), base_url="/user/ada/")
+    hub._load_jupyter_server_extension(server)  # impulator's server extension
+    assert server.web_app.settings["static_immutable_cache"] == ["/user/ada/voila/labextensions/"]
+    assert cache_extension_files(server.web_app.settings, "/user/ada/") == [
+        "/user/ada/voila/labextensions/"  # once
+    ]

@@ -14,7 +14,11 @@ import typing as _typing
 
 from impulator.hub._configure import base_environment, configure
 from impulator.hub._oidc import configure_oidc, map_oidc_groups
-from impulator.hub._page_assets import serve_ngl_viewer, serve_plotly_widget
+from impulator.hub._page_assets import (
+    cache_extension_files,
+    serve_ngl_viewer,
+    serve_plotly_widget,
+)
 from impulator.hub._page_config import set_page_xsrf_cookie, trim_page_extensions
 from impulator.hub._policy import (
     API_SERVICE,
@@ -60,6 +64,7 @@ __all__ = [
     "WarmKernelManager",
     "api_service",
     "base_environment",
+    "cache_extension_files",
     "configure",
     "configure_oidc",
     "external_gateway_service",
@@ -90,11 +95,13 @@ def _link_jupyter_server_extension(server_app: object) -> None:
     use_warm_kernels(server_app)
 
 
-def _load_jupyter_server_extension(server_app: object) -> None:
-    """The kernel manager was chosen at link time; Voila's pages share compiled templates."""
+def _load_jupyter_server_extension(server_app: _typing.Any) -> None:
+    """The kernel manager was chosen at link time; Voila's pages share compiled templates, and
+    browsers keep the extensions' files."""
     from impulator.hub._templates import share_compiled_templates
 
     share_compiled_templates()
+    cache_extension_files(server_app.web_app.settings, server_app.base_url)
 
 
 def __getattr__(name: str) -> object:
