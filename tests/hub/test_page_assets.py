@@ -29,7 +29,7 @@ from impulator.ui._structure_view import structure_3d_view
 ETC = Path(__file__).resolve().parents[2] / "etc" / "jupyter"
 
 
-def unset_plotly_widget(monkeypatch: pytest.MonkeyPatch) -> None:
+def unset_served_files(monkeypatch: pytest.MonkeyPatch) -> None:
     """No ``IMPULATOR_PLOTLY_WIDGET`` nor ``IMPULATOR_NGL_VIEWER`` now, and none after the test
     (what the code under test sets is undone too: ``delenv`` alone records nothing when the
     name is absent)."""
@@ -39,7 +39,7 @@ def unset_plotly_widget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_voila_serves_plotlys_bundle_and_tells_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    unset_plotly_widget(monkeypatch)
+    unset_served_files(monkeypatch)
     c = Config()
     address = serve_plotly_widget(c)
     assert address == f"labextensions/widgetbundle.js?v={plotly.__version__}"
@@ -71,7 +71,7 @@ def test_figures_import_the_served_bundle_only_on_voila_pages(
 
 
 def test_impulators_voila_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    unset_plotly_widget(monkeypatch)
+    unset_served_files(monkeypatch)
     config = PyFileConfigLoader("voila.py", path=str(ETC)).load_config()
     assert config.VoilaConfiguration.page_config_hook is trim_page_extensions
     plotly_folder, ngl_folder = config.VoilaConfiguration.extra_labextensions_path
@@ -84,7 +84,7 @@ def test_impulators_voila_configuration(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_voila_serves_ngl_and_tells_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    unset_plotly_widget(monkeypatch)
+    unset_served_files(monkeypatch)
     c = Config()
     address = serve_ngl_viewer(c)
     assert address == f"labextensions/ngl.js?v={NGL_VERSION}"
@@ -106,7 +106,7 @@ def test_voila_serves_ngl_and_tells_the_kernels(monkeypatch: pytest.MonkeyPatch)
 def test_a_served_file_replaces_its_extension_on_every_dashboard(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    unset_plotly_widget(monkeypatch)
+    unset_served_files(monkeypatch)
     names = ("jupyterlab-plotly", "nglview-js-widgets", "anywidget", "light")
     config = {"federated_extensions": [{"name": name} for name in names]}
 

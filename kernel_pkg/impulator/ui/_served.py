@@ -4,7 +4,7 @@ The server (``impulator.hub._page_assets``) serves heavy browser code as files n
 JupyterLab extensions' and tells the pages' kernels their addresses, relative to Voila's, in
 environment variables. A widget's browser module then holds a few lines that wait until the page's
 frame is shown and import the file by address: the browser downloads it once and caches it, and
-compiling it (about a second for plotly, half of that for NGL) no longer holds the frame back.
+compiling it (about a second for plotly, about 0.2 s for NGL) no longer holds the frame back.
 """
 
 from __future__ import annotations
